@@ -1,0 +1,101 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// How a ``Client`` behaves. Every default is stated on its property.
+public struct Configuration: Sendable {
+    /// Connection pool limits.
+    public struct Pool: Sendable {
+        /// Connections open at once to one origin (scheme, host, port), counting those being opened and
+        /// those closing. Default 8. Requests beyond it wait in a first-in, first-out queue.
+        public var maxConnectionsPerHost: Int
+        /// How long a connection may sit idle in the pool before it is closed. Default 60 s.
+        public var idleTimeout: Duration
+
+        /// Creates pool settings.
+        public init(maxConnectionsPerHost: Int = 8, idleTimeout: Duration = .seconds(60)) {
+            self.maxConnectionsPerHost = max(1, maxConnectionsPerHost)
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    /// Time limits. `nil` means no limit.
+    public struct Timeouts: Sendable {
+        /// Establishing the TCP connection. Default 10 s.
+        public var connect: Duration
+        /// No byte sent or received while a request body is being sent or a response body received
+        /// (the server stopped reading, or stopped sending). Default 60 s. Time spent waiting for the
+        /// response head and time the caller takes to read the body are not counted.
+        public var idle: Duration
+
+        /// Creates timeout settings.
+        public init(connect: Duration = .seconds(10), idle: Duration = .seconds(60)) {
+            self.connect = connect
+            self.idle = idle
+        }
+    }
+
+    /// Limits that protect the client from hostile or broken servers.
+    public struct Limits: Sendable {
+        /// Largest response header section accepted, in bytes. Default 64 KiB. A larger one fails the request
+        /// with ``CourierError/responseHeadTooLarge(limit:)`` and closes the connection.
+        public var maxResponseHeadBytes: Int
+        /// When an `execute` scope ends before the response body was read to its end, up to this many more
+        /// bytes (default 256 KiB) are read and discarded so that the connection can be reused; a larger
+        /// remainder closes the connection instead.
+        public var maxDrainBytes: Int
+        /// How long draining that remainder may take (default 1 s) before the connection is closed instead.
+        public var drainTimeout: Duration
+        /// How long to wait for `100 Continue` after sending a head with `Expect: 100-continue` before
+        /// sending the body anyway (default 1 s, as curl).
+        public var expectContinueTimeout: Duration
+
+        /// Creates limit settings.
+        public init(
+            maxResponseHeadBytes: Int = 64 * 1024,
+            maxDrainBytes: Int = 256 * 1024,
+            drainTimeout: Duration = .seconds(1),
+            expectContinueTimeout: Duration = .seconds(1)
+        ) {
+            self.maxResponseHeadBytes = maxResponseHeadBytes
+            self.maxDrainBytes = maxDrainBytes
+            self.drainTimeout = drainTimeout
+            self.expectContinueTimeout = expectContinueTimeout
+        }
+    }
+
+    /// Pool limits; see ``Pool``.
+    public var pool: Pool
+    /// Time limits; see ``Timeouts``.
+    public var timeouts: Timeouts
+    /// Protective limits; see ``Limits``.
+    public var limits: Limits
+    /// Where the client logs. Default: a logger that discards everything (libraries stay quiet unless asked).
+    public var logger: Logger
+    /// Test seam: replaces DNS resolution (tests must never look up names that do not exist).
+    var resolverFactory: (@Sendable (EventLoop) -> Resolver & Sendable)?
+
+    /// Creates a configuration.
+    public init(
+        pool: Pool = .init(),
+        timeouts: Timeouts = .init(),
+        limits: Limits = .init(),
+        logger: Logger = Logger(label: "courier", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.pool = pool
+        self.timeouts = timeouts
+        self.limits = limits
+        self.logger = logger
+        self.resolverFactory = nil
+    }
+}
+
+extension Duration {
+    /// The duration as NIO's `TimeAmount` (nanosecond precision, saturating).
+    var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = self.components
+        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if nanos.overflow { return .nanoseconds(seconds < 0 ? .min : .max) }
+        return .nanoseconds(nanos.partialValue + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,90 @@
+/// Every error Courier throws.
+///
+/// Switch on the cases to react to a particular failure; `description` gives a message a person can act on.
+/// No case ever contains a URL's user information or a credential.
+public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The URL could not be used; `url` is redacted (no user information).
+    case invalidURL(url: String, reason: String)
+    /// The request was rejected before any byte was sent; `field` names the offending part
+    /// (a header name, `method`, or `body`).
+    case invalidRequest(field: String, reason: String)
+    /// The server at `host`:`port` refused the TCP connection (nothing listens there).
+    case connectionRefused(host: String, port: Int)
+    /// The name `host` could not be resolved to any address.
+    case hostNotFound(host: String)
+    /// Connecting to `host`:`port` failed for another reason, described in `reason`.
+    case connectFailed(host: String, port: Int, reason: String)
+    /// Connecting to `host`:`port` took longer than the connect timeout (`timeout`).
+    case connectTimeout(host: String, port: Int, timeout: Duration)
+    /// The connection closed (or was reset) before a complete response head arrived.
+    case connectionClosedBeforeResponse(reason: String)
+    /// The connection closed (or was reset) while the response body was being received.
+    case connectionClosedDuringBody(reason: String)
+    /// The server's response broke HTTP/1.1; `reason` says what was malformed. The connection was closed.
+    case malformedResponse(reason: String)
+    /// The response's header section was larger than the limit (`limit`, in bytes).
+    case responseHeadTooLarge(limit: Int)
+    /// The response body exceeded `maxBodyBytes` (`limit`, in bytes) given to `Client.send`.
+    case bodyTooLarge(limit: Int)
+    /// The request body yielded a different number of bytes (`actual`) than its declared length (`expected`);
+    /// for a file this means it changed while being sent. `actual` is a lower bound when the body was too long.
+    case bodyLengthMismatch(expected: Int64, actual: Int64)
+    /// Reading the request body's source failed (for example the file could not be opened).
+    case bodySourceFailed(reason: String)
+    /// No byte moved for `timeout` while a request body was being sent or a response body received.
+    case stalled(timeout: Duration)
+    /// The task was cancelled; the connection it used was closed.
+    case cancelled
+    /// The client was shut down; no new requests are accepted.
+    case shutdown
+    /// A write or read on the connection failed; `reason` comes from the operating system.
+    case ioFailed(reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason):
+            return "invalid URL '\(url)': \(reason)"
+        case .invalidRequest(let field, let reason):
+            return "invalid request: \(field): \(reason)"
+        case .connectionRefused(let host, let port):
+            return "connection refused by \(hostPort(host, port)) (is a server listening there?)"
+        case .hostNotFound(let host):
+            return "host not found: '\(host)' could not be resolved"
+        case .connectFailed(let host, let port, let reason):
+            return "could not connect to \(hostPort(host, port)): \(reason)"
+        case .connectTimeout(let host, let port, let timeout):
+            return "connecting to \(hostPort(host, port)) timed out after \(timeout)"
+        case .connectionClosedBeforeResponse(let reason):
+            return "the connection closed before a response arrived: \(reason)"
+        case .connectionClosedDuringBody(let reason):
+            return "the connection closed before the response body was complete: \(reason)"
+        case .malformedResponse(let reason):
+            return "malformed response: \(reason)"
+        case .responseHeadTooLarge(let limit):
+            return "malformed response: the response header section exceeds the limit of \(limit) bytes"
+        case .bodyTooLarge(let limit):
+            return "response body too large: more than \(limit) bytes"
+        case .bodyLengthMismatch(let expected, let actual):
+            if actual > expected {
+                return "request body length mismatch: declared \(expected) bytes but the source has more "
+                    + "(at least \(actual)); did the file change while it was being sent?"
+            }
+            return "request body length mismatch: declared \(expected) bytes but the source ended after "
+                + "\(actual); did the file change while it was being sent?"
+        case .bodySourceFailed(let reason):
+            return "could not read the request body: \(reason)"
+        case .stalled(let timeout):
+            return "the transfer stalled: no byte was sent or received for \(timeout)"
+        case .cancelled:
+            return "the request was cancelled"
+        case .shutdown:
+            return "the client was shut down"
+        case .ioFailed(let reason):
+            return "connection I/O failed: \(reason)"
+        }
+    }
+}
+
+private func hostPort(_ host: String, _ port: Int) -> String {
+    host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+}

@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+
+/// An HTTP request: method, URL, header fields and an optional body.
+///
+/// Courier adds `Host`, the body framing header (`Content-Length` or `Transfer-Encoding: chunked`) and, for a
+/// URL with user information, `Authorization: Basic …`. The description never shows user information.
+public struct Request: Sendable, CustomStringConvertible {
+    /// The method, default `GET`.
+    public var method: HTTPRequest.Method
+    /// The absolute `http://` URL. User information in it becomes Basic authorization and is never logged.
+    public var url: URL
+    /// Header fields sent as given. `HTTPFields` turns CR, LF and NUL in values into spaces; use
+    /// ``Request/init(method:url:headers:body:closeConnection:)`` to have such values rejected instead.
+    public var headerFields: HTTPFields
+    /// The body, default `nil` (none).
+    public var body: RequestBody?
+    /// Sends `Connection: close` and closes the connection after the response (like Go's `Request.Close`).
+    /// Default `false`: the connection is kept for reuse when both sides allow it.
+    public var closeConnection: Bool
+
+    /// Creates a request from typed parts.
+    public init(
+        method: HTTPRequest.Method = .get,
+        url: URL,
+        headerFields: HTTPFields = [:],
+        body: RequestBody? = nil,
+        closeConnection: Bool = false
+    ) {
+        self.method = method
+        self.url = url
+        self.headerFields = headerFields
+        self.body = body
+        self.closeConnection = closeConnection
+    }
+
+    /// Creates a request from text, validating every part.
+    ///
+    /// - Throws: ``CourierError/invalidURL(url:reason:)`` for a URL that cannot be parsed, and
+    ///   ``CourierError/invalidRequest(field:reason:)`` naming the method or header that is not valid
+    ///   (an invalid token, or CR, LF or NUL in a value).
+    public init(
+        method: String,
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: RequestBody? = nil,
+        closeConnection: Bool = false
+    ) throws(CourierError) {
+        let method = try RequestValidator.method(method)
+        guard let parsed = URL(string: url) else {
+            throw .invalidURL(url: RequestTarget.redact(url), reason: "it could not be parsed")
+        }
+        var fields = HTTPFields()
+        for header in headers {
+            fields.append(try RequestValidator.field(name: header.name, value: header.value))
+        }
+        self.init(method: method, url: parsed, headerFields: fields, body: body, closeConnection: closeConnection)
+    }
+
+    public var description: String {
+        let shown = (try? RequestTarget.parse(url).redactedURL) ?? RequestTarget.redact(url.absoluteString)
+        return "\(method.rawValue) \(shown)"
+    }
+}

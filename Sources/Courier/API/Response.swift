@@ -1,0 +1,92 @@
+import HTTPTypes
+import NIOCore
+
+/// A response whose body is read inside the scope of ``Client/execute(_:isolation:_:)``.
+public struct Response: Sendable {
+    /// Status line and header fields.
+    public let head: HTTPResponse
+    /// The body, read as an async sequence of buffers; it need not be read at all.
+    public let body: ResponseBody
+
+    /// The status, as `head.status`.
+    public var status: HTTPResponse.Status { head.status }
+    /// The header fields, as `head.headerFields`.
+    public var headerFields: HTTPFields { head.headerFields }
+}
+
+/// A response with its whole body in memory, returned by ``Client/send(_:maxBodyBytes:)``.
+public struct BufferedResponse: Sendable {
+    /// Status line and header fields.
+    public let head: HTTPResponse
+    /// The whole body.
+    public let body: ByteBuffer
+
+    /// The status, as `head.status`.
+    public var status: HTTPResponse.Status { head.status }
+    /// The header fields, as `head.headerFields`.
+    public var headerFields: HTTPFields { head.headerFields }
+}
+
+/// The body of a ``Response``: buffers as they arrive from the network, with backpressure (the connection is
+/// not read while the buffered chunks are not consumed).
+///
+/// Iterating it again after the end yields nothing. Errors are ``CourierError``s.
+public struct ResponseBody: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    typealias Producer = NIOThrowingAsyncSequenceProducer<
+        ByteBuffer, Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, ExchangeBodyDelegate
+    >
+
+    let producer: Producer
+    let exchange: Exchange
+
+    /// Iterates the body's buffers.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var inner: Producer.AsyncIterator
+        let exchange: Exchange
+
+        public mutating func next() async throws -> ByteBuffer? {
+            do {
+                if let chunk = try await inner.next() { return chunk }
+            } catch let error as CourierError {
+                throw error
+            } catch is CancellationError {
+                exchange.cancel()
+                throw CourierError.cancelled
+            } catch {
+                throw CourierError.ioFailed(reason: "\(error)")
+            }
+            if exchange.bodyEndedNormally { return nil }
+            if Task.isCancelled {
+                exchange.cancel()
+                throw CourierError.cancelled
+            }
+            throw exchange.failure ?? CourierError.connectionClosedDuringBody(reason: "the body ended early")
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(inner: producer.makeAsyncIterator(), exchange: exchange)
+    }
+
+    /// Reads the whole body into one buffer.
+    ///
+    /// - Parameter maxBytes: The most bytes accepted; more fails with ``CourierError/bodyTooLarge(limit:)``.
+    public func collect(upTo maxBytes: Int) async throws -> ByteBuffer {
+        if case .contentLength(let length) = exchange.announcedFraming, length > Int64(maxBytes) {
+            throw CourierError.bodyTooLarge(limit: maxBytes)
+        }
+        var result = ByteBuffer()
+        for try await var chunk in self {
+            guard result.readableBytes + chunk.readableBytes <= maxBytes else {
+                throw CourierError.bodyTooLarge(limit: maxBytes)
+            }
+            if result.readableBytes == 0 {
+                result = chunk
+            } else {
+                result.writeBuffer(&chunk)
+            }
+        }
+        return result
+    }
+}

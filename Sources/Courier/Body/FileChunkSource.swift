@@ -1,0 +1,151 @@
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams a regular file (or a byte range of it) in fixed-size reads on NIO's blocking thread pool.
+///
+/// The file is opened non-blocking so that a FIFO cannot hang `open(2)`, and anything but a regular file is
+/// rejected. The length is fixed when the file is opened; a file that shrinks or grows afterwards is detected.
+final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
+    /// Bytes read per `pread(2)`: 64 KiB.
+    static let chunkSize = 64 * 1024
+
+    private let path: String
+    private let range: Range<Int64>?
+    private let allocator = ByteBufferAllocator()
+    private var descriptor: CInt = -1
+    private var start: Int64 = 0
+    private var end: Int64 = 0
+    private var offset: Int64 = 0
+
+    init(path: String, range: Range<Int64>?) {
+        self.path = path
+        self.range = range
+    }
+
+    override var length: Int64? { end - start }
+
+    override func open() async throws {
+        let path = self.path
+        let range = self.range
+        let (fd, size) = try await NIOThreadPool.singleton.runIfActive { () throws -> (CInt, Int64) in
+            let fd = path.withCString { systemOpen($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+            guard fd >= 0 else {
+                throw CourierError.bodySourceFailed(reason: "cannot open '\(path)': \(errnoText())")
+            }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                let text = errnoText()
+                _ = systemClose(fd)
+                throw CourierError.bodySourceFailed(reason: "cannot stat '\(path)': \(text)")
+            }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                _ = systemClose(fd)
+                throw CourierError.bodySourceFailed(reason: "'\(path)' is not a regular file")
+            }
+            return (fd, Int64(info.st_size))
+        }
+        self.descriptor = fd
+        if let range {
+            guard range.lowerBound >= 0, range.upperBound <= size else {
+                throw CourierError.bodySourceFailed(
+                    reason: "range \(range.lowerBound)..<\(range.upperBound) lies outside '\(path)' (\(size) bytes)")
+            }
+            self.start = range.lowerBound
+            self.end = range.upperBound
+        } else {
+            self.start = 0
+            self.end = size
+        }
+        self.offset = self.start
+    }
+
+    override func next() async throws -> ByteBuffer? {
+        let fd = self.descriptor
+        let offset = self.offset
+        let expected = end - start
+        if offset >= end {
+            // Everything declared was sent; a whole-file body must not have grown meanwhile.
+            if range == nil {
+                let extra = try await NIOThreadPool.singleton.runIfActive { () throws -> Int in
+                    var byte: UInt8 = 0
+                    return try Self.pread(fd, &byte, 1, offset)
+                }
+                if extra > 0 { throw CourierError.bodyLengthMismatch(expected: expected, actual: expected + 1) }
+            }
+            return nil
+        }
+        let count = Int(min(Int64(Self.chunkSize), end - offset))
+        let empty = allocator.buffer(capacity: count)
+        let read = try await NIOThreadPool.singleton.runIfActive { () throws -> (ByteBuffer, Int) in
+            var buffer = empty
+            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
+                try Self.pread(fd, pointer.baseAddress!, count, offset)
+            }
+            return (buffer, n)
+        }
+        let buffer = read.0
+        if read.1 == 0 {
+            throw CourierError.bodyLengthMismatch(expected: expected, actual: offset - start)
+        }
+        self.offset += Int64(read.1)
+        return buffer
+    }
+
+    override func close() {
+        if descriptor >= 0 {
+            _ = systemClose(descriptor)
+            descriptor = -1
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    private static func pread(_ fd: CInt, _ pointer: UnsafeMutableRawPointer, _ count: Int, _ offset: Int64) throws -> Int {
+        while true {
+            #if canImport(Darwin)
+            let n = Darwin.pread(fd, pointer, count, off_t(offset))
+            #elseif canImport(Musl)
+            let n = Musl.pread(fd, pointer, count, off_t(offset))
+            #else
+            let n = Glibc.pread(fd, pointer, count, off_t(offset))
+            #endif
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw CourierError.bodySourceFailed(reason: "reading the file failed: \(errnoText())")
+        }
+    }
+}
+
+private func errnoText() -> String {
+    String(cString: strerror(errno))
+}
+
+private func systemOpen(_ path: UnsafePointer<CChar>, _ flags: CInt) -> CInt {
+    #if canImport(Darwin)
+    return Darwin.open(path, flags)
+    #elseif canImport(Musl)
+    return Musl.open(path, flags)
+    #else
+    return Glibc.open(path, flags)
+    #endif
+}
+
+private func systemClose(_ fd: CInt) -> CInt {
+    #if canImport(Darwin)
+    return Darwin.close(fd)
+    #elseif canImport(Musl)
+    return Musl.close(fd)
+    #else
+    return Glibc.close(fd)
+    #endif
+}

@@ -1,0 +1,437 @@
+import HTTPTypes
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// One request/response exchange on one connection.
+///
+/// Its state machine runs on the connection's event loop; the caller's task talks to it through the
+/// `async` methods below, each of which hops to the event loop once. All mutable state except `shared` is
+/// confined to the event loop.
+final class Exchange: @unchecked Sendable {
+    /// How far the request has been written.
+    enum RequestPhase {
+        /// The head is written; the body waits for `100 Continue` (or the expect-continue timeout).
+        case waitingForContinue
+        /// Body chunks are being written.
+        case sendingBody
+        /// Head, body and end were written.
+        case complete
+        /// The server answered before the body was complete; the rest is not sent.
+        case abandoned
+    }
+
+    /// How far the response has been read.
+    enum ResponsePhase {
+        case waitingForHead
+        case receivingBody
+        case complete
+    }
+
+    /// State read from other threads.
+    struct Shared {
+        var bodyEndedNormally = false
+        var failure: CourierError? = nil
+        var announcedFraming: ResponseFraming? = nil
+        var wroteAnything = false
+    }
+
+    struct Settings {
+        var maxDrainBytes: Int
+        var drainTimeout: TimeAmount
+        var expectContinueTimeout: TimeAmount
+    }
+
+    let eventLoop: EventLoop
+    private let requestHead: HTTPRequestHead
+    private let inlineBody: ByteBuffer?
+    private let streamsBody: Bool
+    private let expectContinue: Bool
+    private let requestTokens: ConnectionTokens
+    private let settings: Settings
+    private let shared = NIOLockedValueBox(Shared())
+
+    // Event-loop state.
+    private weak var handler: HTTP1ClientHandler?
+    private var context: ChannelHandlerContext?
+    private(set) var requestPhase: RequestPhase = .complete
+    private(set) var responsePhase: ResponsePhase = .waitingForHead
+    private var responseVersion = (major: 1, minor: 1)
+    private var responseTokens = ConnectionTokens.none
+    private var framing: ResponseFraming = .untilClose
+    private let headPromise: EventLoopPromise<Response>
+    private let endPromise: EventLoopPromise<Void>
+    private let startedPromise: EventLoopPromise<Bool>
+    private var writerPromise: EventLoopPromise<Bool>?
+    private var heldChunk: ByteBuffer?
+    private var source: ResponseBody.Producer.Source?
+    /// The body consumer asked for a pause (its buffer is full) or went away.
+    private(set) var readsPaused = false
+    private var draining = false
+    private var drainedBytes = 0
+    private var receivedBodyBytes: Int64 = 0
+    private var drainTimer: Scheduled<Void>?
+    private var continueTimer: Scheduled<Void>?
+    private var finished = false
+
+    init(
+        eventLoop: EventLoop,
+        requestHead: HTTPRequestHead,
+        inlineBody: ByteBuffer?,
+        streamsBody: Bool,
+        settings: Settings
+    ) {
+        self.eventLoop = eventLoop
+        self.requestHead = requestHead
+        self.inlineBody = inlineBody
+        self.streamsBody = streamsBody
+        self.expectContinue = (inlineBody != nil || streamsBody)
+            && requestHead.headers["expect"].contains { $0.trimmingHTTPWhitespace().equalsIgnoringASCIICase("100-continue") }
+        self.requestTokens = ConnectionTokens(headerValues: requestHead.headers["connection"])
+        self.settings = settings
+        self.headPromise = eventLoop.makePromise()
+        self.endPromise = eventLoop.makePromise()
+        self.startedPromise = eventLoop.makePromise()
+    }
+
+    // MARK: Read from any thread
+
+    /// The response body reached its delimiter.
+    var bodyEndedNormally: Bool { shared.withLockedValue { $0.bodyEndedNormally } }
+    /// Why the exchange failed, if it did.
+    var failure: CourierError? { shared.withLockedValue { $0.failure } }
+    /// The response's framing, once its head arrived.
+    var announcedFraming: ResponseFraming? { shared.withLockedValue { $0.announcedFraming } }
+    /// Whether any byte of the request was handed to the connection.
+    var wroteAnything: Bool { shared.withLockedValue { $0.wroteAnything } }
+
+    // MARK: Caller side
+
+    /// The response head, with its body stream; cancelling the task fails the exchange and closes the connection.
+    func response() async throws -> Response {
+        try await withTaskCancellationHandler {
+            try await headPromise.futureResult.get()
+        } onCancel: {
+            self.cancel()
+        }
+    }
+
+    /// Waits until the head was written; `false` if the exchange failed before that.
+    func waitUntilStarted() async -> Bool {
+        (try? await startedPromise.futureResult.get()) ?? false
+    }
+
+    /// Writes one body chunk. Returns `false` when the body is no longer wanted (the server answered, or the
+    /// exchange failed); the writer then stops without error. Suspends while the channel is not writable.
+    func writeBodyChunk(_ chunk: ByteBuffer) async -> Bool {
+        let future = eventLoop.flatSubmit { self.writeBodyChunkOnLoop(chunk) }
+        return (try? await future.get()) ?? false
+    }
+
+    /// Writes the end of the body.
+    func finishBody() async {
+        try? await eventLoop.submit { self.finishBodyOnLoop() }.get()
+    }
+
+    /// Fails the exchange because the body source failed; the connection is closed.
+    func failBody(_ error: CourierError) {
+        eventLoop.execute { self.fail(error) }
+    }
+
+    /// Fails the exchange as cancelled and closes the connection; no-op once it finished.
+    func cancel() {
+        eventLoop.execute { self.fail(.cancelled) }
+    }
+
+    /// Called when the caller's scope ended. Drains a small unread remainder so the connection can be reused,
+    /// or closes it. Returns when the connection was released to the pool or closed.
+    func consumerFinished() async {
+        eventLoop.execute { self.consumerFinishedOnLoop() }
+        try? await endPromise.futureResult.get()
+    }
+
+    // MARK: Event loop side, driven by HTTP1ClientHandler
+
+    /// Writes the head (and an in-memory body) and starts waiting for the response.
+    func start(handler: HTTP1ClientHandler, context: ChannelHandlerContext) {
+        eventLoop.preconditionInEventLoop()
+        self.handler = handler
+        self.context = context
+        guard context.channel.isActive else {
+            fail(.connectionClosedBeforeResponse(reason: "the pooled connection had already been closed by the server"))
+            return
+        }
+        shared.withLockedValue { $0.wroteAnything = true }
+        context.write(NIOAny(HTTPClientRequestPart.head(requestHead)), promise: nil)
+        if expectContinue {
+            requestPhase = .waitingForContinue
+            heldChunk = inlineBody
+            continueTimer = eventLoop.scheduleTask(in: settings.expectContinueTimeout) { self.allowBody() }
+        } else if streamsBody {
+            requestPhase = .sendingBody
+        } else {
+            if let inlineBody, inlineBody.readableBytes > 0 {
+                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(inlineBody))), promise: nil)
+            }
+            context.write(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            requestPhase = .complete
+        }
+        context.flush()
+        startedPromise.succeed(true)
+    }
+
+    func received(_ part: HTTPClientResponsePart) {
+        guard !finished else { return }
+        switch part {
+        case .head(let head):
+            receivedHead(head)
+        case .body(let buffer):
+            guard responsePhase == .receivingBody else {
+                fail(.malformedResponse(reason: "body bytes arrived outside a response"))
+                return
+            }
+            if draining {
+                drainedBytes += buffer.readableBytes
+                if drainedBytes > settings.maxDrainBytes { closeQuietly() }
+                return
+            }
+            receivedBodyBytes += Int64(buffer.readableBytes)
+            switch source?.yield(buffer) {
+            case .produceMore: readsPaused = false
+            case .stopProducing, .dropped, .none: readsPaused = true
+            }
+        case .end:
+            guard responsePhase == .receivingBody else {
+                fail(.malformedResponse(reason: "a response ended before its head"))
+                return
+            }
+            responsePhase = .complete
+            readsPaused = false
+            drainTimer?.cancel()
+            shared.withLockedValue { $0.bodyEndedNormally = true }
+            source?.finish()
+            finishIfDone()
+        }
+    }
+
+    private func receivedHead(_ head: HTTPResponseHead) {
+        guard responsePhase == .waitingForHead else {
+            fail(.malformedResponse(reason: "a second response head arrived before the first response ended"))
+            return
+        }
+        let code = Int(head.status.code)
+        if code == 101 {
+            fail(.malformedResponse(reason: "unexpected 101 Switching Protocols (no upgrade was requested)"))
+            return
+        }
+        if (100..<200).contains(code) {
+            if code == 100, requestPhase == .waitingForContinue { allowBody() }
+            return
+        }
+        responseVersion = (head.version.major, head.version.minor)
+        responseTokens = ConnectionTokens(headerValues: head.headers["connection"])
+        framing = ResponseFraming.of(
+            requestMethodIsHead: requestHead.method == .HEAD,
+            status: code,
+            transferEncoding: head.headers["transfer-encoding"],
+            contentLength: head.headers["content-length"]
+        )
+        let framing = self.framing
+        shared.withLockedValue { $0.announcedFraming = framing }
+        if requestPhase == .waitingForContinue || requestPhase == .sendingBody {
+            // The server answered before the body was complete: stop sending it (RFC 9112 §9.3); the
+            // connection cannot be reused since the request was not finished.
+            requestPhase = .abandoned
+            continueTimer?.cancel()
+            heldChunk = nil
+            writerPromise?.succeed(false)
+            writerPromise = nil
+        }
+        let sequence = ResponseBody.Producer.makeSequence(
+            elementType: ByteBuffer.self,
+            backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
+            finishOnDeinit: false,
+            delegate: ExchangeBodyDelegate(exchange: self)
+        )
+        source = sequence.source
+        responsePhase = .receivingBody
+        headPromise.succeed(
+            Response(head: HTTPResponse(nioHead: head), body: ResponseBody(producer: sequence.sequence, exchange: self)))
+    }
+
+    private func allowBody() {
+        guard requestPhase == .waitingForContinue, let context else { return }
+        continueTimer?.cancel()
+        continueTimer = nil
+        requestPhase = .sendingBody
+        if !streamsBody {
+            if let chunk = heldChunk, chunk.readableBytes > 0 {
+                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            }
+            heldChunk = nil
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            requestPhase = .complete
+            finishIfDone()
+            return
+        }
+        if let chunk = heldChunk {
+            heldChunk = nil
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            if context.channel.isWritable {
+                writerPromise?.succeed(true)
+                writerPromise = nil
+            }
+        }
+    }
+
+    private func writeBodyChunkOnLoop(_ chunk: ByteBuffer) -> EventLoopFuture<Bool> {
+        guard !finished, let context else { return eventLoop.makeSucceededFuture(false) }
+        switch requestPhase {
+        case .complete, .abandoned:
+            return eventLoop.makeSucceededFuture(false)
+        case .waitingForContinue:
+            heldChunk = chunk
+            let promise = eventLoop.makePromise(of: Bool.self)
+            writerPromise = promise
+            return promise.futureResult
+        case .sendingBody:
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            handler?.noteProgress()
+            if context.channel.isWritable { return eventLoop.makeSucceededFuture(true) }
+            let promise = eventLoop.makePromise(of: Bool.self)
+            writerPromise = promise
+            return promise.futureResult
+        }
+    }
+
+    private func finishBodyOnLoop() {
+        guard !finished, let context else { return }
+        switch requestPhase {
+        case .sendingBody:
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            requestPhase = .complete
+            finishIfDone()
+        case .waitingForContinue:
+            // An empty stream: nothing to wait for.
+            continueTimer?.cancel()
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            requestPhase = .complete
+            finishIfDone()
+        case .complete, .abandoned:
+            return
+        }
+    }
+
+    /// The channel became writable again.
+    func writable() {
+        if requestPhase == .sendingBody, heldChunk == nil, let promise = writerPromise {
+            writerPromise = nil
+            promise.succeed(true)
+        }
+    }
+
+    /// Whether the stall timer should count the time since the last progress.
+    var isWaitingOnPeer: Bool {
+        guard !finished else { return false }
+        if requestPhase == .sendingBody, let context, !context.channel.isWritable { return true }
+        return responsePhase == .receivingBody && !readsPaused
+    }
+
+    /// The consumer wants more body chunks.
+    func resumeReading() {
+        guard readsPaused, !finished else { return }
+        readsPaused = false
+        handler?.readIfPending()
+    }
+
+    private func consumerFinishedOnLoop() {
+        guard !finished else { return }
+        guard responsePhase == .receivingBody else {
+            // The scope cannot end before the head arrived unless the exchange failed.
+            closeQuietly()
+            return
+        }
+        if case .contentLength(let length) = framing, length - receivedBodyBytes > Int64(settings.maxDrainBytes) {
+            closeQuietly()
+            return
+        }
+        guard framing.isDelimited else {
+            closeQuietly()
+            return
+        }
+        draining = true
+        readsPaused = false
+        source?.finish()
+        drainTimer = eventLoop.scheduleTask(in: settings.drainTimeout) { self.closeQuietly() }
+        handler?.readIfPending()
+    }
+
+    func connectionClosed() {
+        guard !finished else { return }
+        switch responsePhase {
+        case .waitingForHead:
+            fail(.connectionClosedBeforeResponse(reason: "the server closed the connection"))
+        case .receivingBody, .complete:
+            fail(.connectionClosedDuringBody(reason: "the server closed the connection"))
+        }
+    }
+
+    func fail(_ error: CourierError) {
+        guard !finished else { return }
+        finished = true
+        shared.withLockedValue { $0.failure = error }
+        continueTimer?.cancel()
+        drainTimer?.cancel()
+        startedPromise.succeed(false)
+        headPromise.fail(error)
+        source?.finish(error)
+        writerPromise?.succeed(false)
+        writerPromise = nil
+        handler?.exchangeEnded(self, reusable: false)
+        endPromise.succeed(())
+    }
+
+    /// Ends the exchange without an error for the caller, closing the connection.
+    private func closeQuietly() {
+        guard !finished else { return }
+        finished = true
+        drainTimer?.cancel()
+        continueTimer?.cancel()
+        writerPromise?.succeed(false)
+        writerPromise = nil
+        handler?.exchangeEnded(self, reusable: false)
+        endPromise.succeed(())
+    }
+
+    private func finishIfDone() {
+        guard !finished, responsePhase == .complete,
+            requestPhase == .complete || requestPhase == .abandoned
+        else { return }
+        finished = true
+        drainTimer?.cancel()
+        let reusable = KeepAlivePolicy.isReusable(
+            after: .init(
+                requestConnection: requestTokens,
+                responseVersion: responseVersion,
+                responseConnection: responseTokens,
+                framing: framing,
+                requestComplete: requestPhase == .complete,
+                responseComplete: true,
+                protocolError: false
+            ))
+        handler?.exchangeEnded(self, reusable: reusable)
+        endPromise.succeed(())
+    }
+}
+
+/// Forwards the body consumer's demand to the exchange's event loop.
+struct ExchangeBodyDelegate: NIOAsyncSequenceProducerDelegate {
+    let exchange: Exchange
+
+    func produceMore() {
+        let exchange = self.exchange
+        exchange.eventLoop.execute { exchange.resumeReading() }
+    }
+
+    func didTerminate() {}
+}

@@ -1,0 +1,153 @@
+import NIOCore
+import NIOHTTP1
+
+/// The last handler of a connection's pipeline: feeds response parts to the current ``Exchange``, applies the
+/// body consumer's backpressure to `read()`, watches for stalls, and reports to the pool when an exchange ends.
+///
+/// Everything here runs on the channel's event loop.
+final class HTTP1ClientHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// Called once per exchange when it ends: `true` when the connection may carry another request.
+    var onExchangeEnded: ((Bool) -> Void)?
+
+    private let stallTimeout: TimeAmount
+    private let maxHeadBytes: Int
+    private var context: ChannelHandlerContext?
+    private var exchange: Exchange?
+    private var pendingRead = false
+    private var lastProgress = NIODeadline.now()
+    private var stallTimer: Scheduled<Void>?
+
+    init(stallTimeout: TimeAmount, maxHeadBytes: Int) {
+        self.stallTimeout = stallTimeout
+        self.maxHeadBytes = maxHeadBytes
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        stallTimer?.cancel()
+    }
+
+    /// Starts `exchange` on this connection.
+    func start(_ exchange: Exchange) {
+        guard let context else {
+            exchange.fail(.connectionClosedBeforeResponse(reason: "the connection was already closed"))
+            return
+        }
+        precondition(self.exchange == nil, "a connection carries one exchange at a time")
+        self.exchange = exchange
+        lastProgress = .now()
+        armStallTimer()
+        exchange.start(handler: self, context: context)
+    }
+
+    // MARK: Called by the exchange
+
+    func exchangeEnded(_ exchange: Exchange, reusable: Bool) {
+        guard self.exchange === exchange else { return }
+        self.exchange = nil
+        if !reusable { context?.close(promise: nil) }
+        onExchangeEnded?(reusable)
+        if reusable { readIfPending() }
+    }
+
+    func noteProgress() {
+        lastProgress = .now()
+    }
+
+    func readIfPending() {
+        guard pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
+    }
+
+    // MARK: Pipeline events
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastProgress = .now()
+        let part = unwrapInboundIn(data)
+        guard let exchange else {
+            // A server may not send anything on an idle connection (RFC 9112 §9.3.2): do not trust it again.
+            context.close(promise: nil)
+            return
+        }
+        exchange.received(part)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        let courierError: CourierError
+        switch error {
+        case let parserError as HTTPParserError:
+            if parserError == .headerOverflow {
+                courierError = .responseHeadTooLarge(limit: maxHeadBytes)
+            } else if parserError == .invalidEOFState {
+                courierError = .connectionClosedDuringBody(reason: "the server closed the connection mid-body")
+            } else {
+                courierError = .malformedResponse(reason: parserError.courierReason)
+            }
+        case let ioError as IOError:
+            courierError = .ioFailed(reason: ioError.description)
+        case let courier as CourierError:
+            courierError = courier
+        default:
+            courierError = .ioFailed(reason: "\(error)")
+        }
+        if let exchange {
+            exchange.fail(courierError)
+        }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stallTimer?.cancel()
+        stallTimer = nil
+        exchange?.connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            lastProgress = .now()
+            exchange?.writable()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let exchange, exchange.readsPaused {
+            pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Stall detection
+
+    /// One timer per connection, armed when an exchange starts and none is pending; it re-arms itself only while
+    /// an exchange is active, so the steady state schedules nothing per request.
+    private func armStallTimer() {
+        guard stallTimer == nil, let context else { return }
+        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastProgress + stallTimeout) { [weak self] in
+            self?.stallTimerFired()
+        }
+    }
+
+    private func stallTimerFired() {
+        stallTimer = nil
+        guard let exchange else { return }
+        let now = NIODeadline.now()
+        if exchange.isWaitingOnPeer, now - lastProgress >= stallTimeout {
+            exchange.fail(.stalled(timeout: .nanoseconds(stallTimeout.nanoseconds)))
+            return
+        }
+        if !exchange.isWaitingOnPeer { lastProgress = now }
+        armStallTimer()
+    }
+}

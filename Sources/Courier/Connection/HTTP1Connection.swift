@@ -1,0 +1,59 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1.1 connection: a channel with the NIO codec and an ``HTTP1ClientHandler``.
+final class HTTP1Connection: Sendable {
+    /// Unique within the process, in opening order.
+    let id: Int
+    let channel: Channel
+    let origin: Origin
+    private let handler: NIOLoopBound<HTTP1ClientHandler>
+
+    var eventLoop: EventLoop { channel.eventLoop }
+
+    /// Adds the codec and handler to `channel`; must run on its event loop.
+    init(id: Int, channel: Channel, origin: Origin, configuration: Configuration) throws {
+        channel.eventLoop.preconditionInEventLoop()
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.limits.maxResponseHeadBytes
+        limits.maxHeaderFieldSize = configuration.limits.maxResponseHeadBytes
+        let handler = HTTP1ClientHandler(
+            stallTimeout: configuration.timeouts.idle.timeAmount,
+            maxHeadBytes: configuration.limits.maxResponseHeadBytes
+        )
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(HTTPRequestEncoder())
+        try sync.addHandler(
+            ByteToMessageHandler(
+                HTTPResponseDecoder(
+                    leftOverBytesStrategy: .dropBytes,
+                    informationalResponseStrategy: .forward,
+                    limitConfiguration: limits
+                )))
+        try sync.addHandler(handler)
+        self.id = id
+        self.channel = channel
+        self.origin = origin
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    /// Installs the callback that returns the connection to the pool; must run on the event loop.
+    func setExchangeEndedCallback(_ callback: @escaping (Bool) -> Void) {
+        handler.value.onExchangeEnded = callback
+    }
+
+    /// Starts `exchange` on the event loop.
+    func start(_ exchange: Exchange) {
+        if eventLoop.inEventLoop {
+            handler.value.start(exchange)
+        } else {
+            let handler = self.handler
+            eventLoop.execute { handler.value.start(exchange) }
+        }
+    }
+
+    /// Closes the channel; completes when closed.
+    func close() -> EventLoopFuture<Void> {
+        channel.close().recover { _ in }
+    }
+}

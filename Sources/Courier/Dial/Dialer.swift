@@ -1,0 +1,64 @@
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Opens TCP connections and turns connect failures into ``CourierError``s.
+struct Dialer: Sendable {
+    let configuration: Configuration
+
+    /// Connects to `origin` on `eventLoop` and sets up an ``HTTP1Connection`` with `id`.
+    func connect(to origin: Origin, id: Int, on eventLoop: EventLoop) -> EventLoopFuture<HTTP1Connection> {
+        let configuration = self.configuration
+        var bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(configuration.timeouts.connect.timeAmount)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if let factory = configuration.resolverFactory {
+            bootstrap = bootstrap.resolver(factory(eventLoop))
+        }
+        return bootstrap.connect(host: origin.host, port: origin.port)
+            .flatMapErrorThrowing { error in
+                throw Self.describe(error, origin: origin, timeout: configuration.timeouts.connect)
+            }
+            .flatMapThrowing { channel in
+                do {
+                    return try HTTP1Connection(id: id, channel: channel, origin: origin, configuration: configuration)
+                } catch {
+                    channel.close(promise: nil)
+                    throw CourierError.connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
+                }
+            }
+    }
+
+    /// Maps NIO's connect errors to a ``CourierError`` a person understands.
+    static func describe(_ error: Error, origin: Origin, timeout: Duration) -> CourierError {
+        if let courier = error as? CourierError { return courier }
+        if case ChannelError.connectTimeout = error {
+            return .connectTimeout(host: origin.host, port: origin.port, timeout: timeout)
+        }
+        if let connectionError = error as? NIOConnectionError {
+            if connectionError.connectionErrors.isEmpty {
+                return .hostNotFound(host: origin.host)
+            }
+            let causes = connectionError.connectionErrors.map(\.error)
+            if causes.allSatisfy({ ($0 as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return .connectionRefused(host: origin.host, port: origin.port)
+            }
+            if causes.contains(where: { if case ChannelError.connectTimeout = $0 { return true } else { return false } }) {
+                return .connectTimeout(host: origin.host, port: origin.port, timeout: timeout)
+            }
+            let reasons = connectionError.connectionErrors.map { "\($0.target): \($0.error)" }
+            return .connectFailed(host: origin.host, port: origin.port, reason: reasons.joined(separator: "; "))
+        }
+        if let ioError = error as? IOError, ioError.errnoCode == ECONNREFUSED {
+            return .connectionRefused(host: origin.host, port: origin.port)
+        }
+        return .connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
+    }
+}

@@ -1,0 +1,139 @@
+/// The tokens of a `Connection` header that decide persistence (RFC 9112 §9.3, §9.6).
+struct ConnectionTokens: Sendable, Equatable {
+    /// `Connection: close` was present.
+    var close: Bool
+    /// `Connection: keep-alive` was present.
+    var keepAlive: Bool
+
+    static let none = ConnectionTokens(close: false, keepAlive: false)
+
+    init(close: Bool, keepAlive: Bool) {
+        self.close = close
+        self.keepAlive = keepAlive
+    }
+
+    /// Parses every value of the `Connection` header (comma-separated, case-insensitive, spaces ignored).
+    init<Values: Sequence>(headerValues: Values) where Values.Element == String {
+        var close = false
+        var keepAlive = false
+        for value in headerValues {
+            for token in value.split(separator: ",") {
+                let trimmed = token.trimmingHTTPWhitespace()
+                if trimmed.equalsIgnoringASCIICase("close") {
+                    close = true
+                } else if trimmed.equalsIgnoringASCIICase("keep-alive") {
+                    keepAlive = true
+                }
+            }
+        }
+        self.init(close: close, keepAlive: keepAlive)
+    }
+}
+
+/// How a response body is delimited (RFC 9112 §6.3).
+enum ResponseFraming: Sendable, Equatable {
+    /// The response has no body: a response to HEAD, 1xx, 204 or 304.
+    case noBody
+    /// `Content-Length` delimits the body.
+    case contentLength(Int64)
+    /// `Transfer-Encoding: chunked` delimits the body.
+    case chunked
+    /// The body ends when the server closes the connection.
+    case untilClose
+
+    /// Whether the end of the body can be known without the connection closing.
+    var isDelimited: Bool {
+        if case .untilClose = self { return false }
+        return true
+    }
+
+    /// Determines the framing of a response from its request method, status code and framing headers.
+    ///
+    /// Malformed combinations (both Content-Length and chunked, conflicting lengths) are rejected earlier by the
+    /// parser; here the first valid value wins.
+    static func of(
+        requestMethodIsHead: Bool,
+        status: Int,
+        transferEncoding: [String],
+        contentLength: [String]
+    ) -> ResponseFraming {
+        if requestMethodIsHead || (100..<200).contains(status) || status == 204 || status == 304 {
+            return .noBody
+        }
+        if let last = transferEncoding.flatMap({ $0.split(separator: ",") }).last {
+            return last.trimmingHTTPWhitespace().equalsIgnoringASCIICase("chunked") ? .chunked : .untilClose
+        }
+        if let first = contentLength.first, let length = Int64(first.trimmingHTTPWhitespace()), length >= 0 {
+            return .contentLength(length)
+        }
+        return .untilClose
+    }
+}
+
+/// The one place that decides whether a connection may carry another request (RFC 9112 §9.3).
+enum KeepAlivePolicy {
+    /// The facts about one finished exchange that decide whether its connection may be reused.
+    struct Exchange: Sendable, Equatable {
+        /// HTTP version of the request; Courier sends 1.1.
+        var requestVersion: (major: Int, minor: Int) = (1, 1)
+        /// `Connection` tokens the request carried.
+        var requestConnection: ConnectionTokens = .none
+        /// HTTP version of the response's status line.
+        var responseVersion: (major: Int, minor: Int) = (1, 1)
+        /// `Connection` tokens the response carried.
+        var responseConnection: ConnectionTokens = .none
+        /// How the response body was delimited.
+        var framing: ResponseFraming = .contentLength(0)
+        /// The whole request (head and body) was written.
+        var requestComplete: Bool = true
+        /// The whole response body was read up to its delimiter.
+        var responseComplete: Bool = true
+        /// A protocol error happened on the connection.
+        var protocolError: Bool = false
+
+        static func == (lhs: Exchange, rhs: Exchange) -> Bool {
+            lhs.requestVersion == rhs.requestVersion && lhs.requestConnection == rhs.requestConnection
+                && lhs.responseVersion == rhs.responseVersion && lhs.responseConnection == rhs.responseConnection
+                && lhs.framing == rhs.framing && lhs.requestComplete == rhs.requestComplete
+                && lhs.responseComplete == rhs.responseComplete && lhs.protocolError == rhs.protocolError
+        }
+    }
+
+    /// Returns `true` when the connection may be returned to the pool after `exchange`.
+    static func isReusable(after exchange: Exchange) -> Bool {
+        guard exchange.requestComplete, exchange.responseComplete, !exchange.protocolError else { return false }
+        guard exchange.framing.isDelimited else { return false }
+        if exchange.requestConnection.close || exchange.responseConnection.close { return false }
+        return allowsPersistence(version: exchange.requestVersion, tokens: exchange.requestConnection)
+            && allowsPersistence(version: exchange.responseVersion, tokens: exchange.responseConnection)
+    }
+
+    /// HTTP/1.1 and later persist by default; HTTP/1.0 (and older) only with `Connection: keep-alive`.
+    private static func allowsPersistence(version: (major: Int, minor: Int), tokens: ConnectionTokens) -> Bool {
+        if version.major > 1 || (version.major == 1 && version.minor >= 1) { return true }
+        return tokens.keepAlive
+    }
+}
+
+extension StringProtocol {
+    /// The string without leading and trailing spaces and horizontal tabs (HTTP's optional whitespace).
+    func trimmingHTTPWhitespace() -> Substring {
+        var slice = self[...]
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return Substring(slice)
+    }
+
+    /// Compares two ASCII strings ignoring case.
+    func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        let lhs = self.utf8
+        let rhs = other.utf8
+        guard lhs.count == rhs.count else { return false }
+        for (a, b) in zip(lhs, rhs) where a != b {
+            let la = (a >= 65 && a <= 90) ? a + 32 : a
+            let lb = (b >= 65 && b <= 90) ? b + 32 : b
+            if la != lb { return false }
+        }
+        return true
+    }
+}

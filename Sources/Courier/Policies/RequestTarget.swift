@@ -1,0 +1,74 @@
+import Foundation
+import HTTPTypes
+
+/// Where a request goes and how its URL is written on the wire, derived from the request URL.
+struct RequestTarget: Sendable {
+    /// The pool key.
+    var origin: Origin
+    /// The origin-form request target: percent-encoded path (at least `/`) and query.
+    var pathAndQuery: String
+    /// The `Host` header value: the host, bracketed if IPv6, with the port unless it is the scheme's default.
+    var hostHeader: String
+    /// `Basic …` built from the URL's user information, if it had any.
+    var basicAuthorization: String?
+    /// The URL without user information, safe to show.
+    var redactedURL: String
+
+    /// Parses `url`, accepting `http` only (https arrives with TLS support).
+    static func parse(_ url: URL) throws(CourierError) -> RequestTarget {
+        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true) else {
+            throw .invalidURL(url: redact(url.absoluteString), reason: "it could not be parsed")
+        }
+        var safe = components
+        safe.user = nil
+        safe.password = nil
+        let redacted = safe.string ?? "(unprintable URL)"
+        guard let scheme = components.scheme?.lowercased() else {
+            throw .invalidURL(url: redacted, reason: "it has no scheme (expected http://)")
+        }
+        guard scheme == "http" else {
+            throw .invalidURL(url: redacted, reason: "the scheme '\(scheme)' is not supported (expected http)")
+        }
+        guard var host = components.percentEncodedHost, !host.isEmpty else {
+            throw .invalidURL(url: redacted, reason: "it has no host")
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            host = String(host.dropFirst().dropLast())
+        }
+        guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
+            throw .invalidURL(url: redacted, reason: "the host contains characters that are not allowed")
+        }
+        let defaultPort = 80
+        let port = components.port ?? defaultPort
+        guard (1...65535).contains(port) else {
+            throw .invalidURL(url: redacted, reason: "the port \(port) is out of range 1-65535")
+        }
+        var path = components.percentEncodedPath
+        if path.isEmpty { path = "/" }
+        if let query = components.percentEncodedQuery { path += "?" + query }
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let hostHeader = port == defaultPort ? bracketed : "\(bracketed):\(port)"
+
+        var authorization: String? = nil
+        if components.percentEncodedUser != nil || components.percentEncodedPassword != nil {
+            let credentials = "\(components.user ?? ""):\(components.password ?? "")"
+            authorization = "Basic " + Data(credentials.utf8).base64EncodedString()
+        }
+        return RequestTarget(
+            origin: Origin(scheme: scheme, host: host, port: port),
+            pathAndQuery: path,
+            hostHeader: hostHeader,
+            basicAuthorization: authorization,
+            redactedURL: redacted
+        )
+    }
+
+    /// Removes user information from a URL string that could not be parsed into components.
+    static func redact(_ string: String) -> String {
+        guard let schemeEnd = string.range(of: "://") else { return string }
+        let rest = string[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return string }
+        return String(string[..<schemeEnd.upperBound]) + "***@" + rest[rest.index(after: at)...]
+    }
+}

@@ -1,0 +1,69 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An in-process HTTP/1.1 server on loopback whose misbehaviour is configurable (``TestServerBehavior``) and
+/// which records every connection and request it receives (body length and SHA-256).
+public final class TestServer: Sendable {
+    /// The port it listens on (on 127.0.0.1 unless another host was given).
+    public let port: Int
+    /// The host it listens on.
+    public let host: String
+    private let channel: Channel
+    private let recorder: TestServerRecorder
+
+    private init(channel: Channel, host: String, port: Int, recorder: TestServerRecorder) {
+        self.channel = channel
+        self.host = host
+        self.port = port
+        self.recorder = recorder
+    }
+
+    /// Starts a server.
+    ///
+    /// - Parameters:
+    ///   - behavior: How it behaves; default well-behaved keep-alive without a Connection header.
+    ///   - host: A loopback address; default `127.0.0.1`.
+    ///   - port: Default 0 (any free port).
+    ///   - group: Default the process-wide singleton group.
+    public static func start(
+        behavior: TestServerBehavior = .init(),
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> TestServer {
+        let recorder = TestServerRecorder()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try sync.addHandler(TestServerHandler(behavior: behavior, recorder: recorder))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        return TestServer(channel: channel, host: host, port: channel.localAddress?.port ?? port, recorder: recorder)
+    }
+
+    /// `http://host:port` plus `path` (which should start with `/`).
+    public func url(_ path: String = "/") -> String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shownHost):\(port)\(path)"
+    }
+
+    /// Connections accepted so far.
+    public var acceptedConnections: Int { recorder.connections.count }
+    /// Every connection with the requests it carried.
+    public var connections: [ReceivedConnection] { recorder.connections }
+    /// Every request received, over all connections, in connection order.
+    public var requests: [ReceivedRequest] { recorder.connections.flatMap(\.requests) }
+
+    /// Stops listening; open connections are closed by their peers or when the process ends.
+    public func shutdown() async throws {
+        try await channel.close()
+    }
+}

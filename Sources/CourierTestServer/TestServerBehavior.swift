@@ -1,0 +1,36 @@
+/// How a ``TestServer`` behaves; every field defaults to a well-behaved HTTP/1.1 keep-alive server that never
+/// sends a `Connection` header (the server of the "too many open files" story).
+///
+/// Response bodies: `/bytes/N` answers N bytes with `Content-Length`, `/chunked/N` N bytes chunked, `/status/C`
+/// an empty response with status C; any other path answers `ok`. Every response carries
+/// `X-Connection-Number` (1-based accept order) and `X-Request-Number` (1-based on that connection).
+public struct TestServerBehavior: Sendable {
+    /// Keep connections open after a response. `false` answers `Connection: close` and closes. Default `true`.
+    public var keepAlive: Bool = true
+    /// Send `Connection: keep-alive` on kept-alive responses. Default `false` (no Connection header at all).
+    public var sendKeepAliveHeader: Bool = false
+    /// Answer `Connection: close` (and close) on the Nth request of each connection. Default `nil` (never).
+    public var closeAfterRequests: Int? = nil
+    /// Close the connection without notice right after the Nth response. Default `nil` (never).
+    public var abruptCloseAfterResponses: Int? = nil
+    /// Close a connection silently once it has been idle this long (milliseconds). Default `nil` (never).
+    public var idleCloseAfterMilliseconds: Int? = nil
+    /// Answer with an `HTTP/1.0` status line and no keep-alive. Default `false`.
+    public var http10: Bool = false
+    /// Wait this long (milliseconds) before answering. Default 0.
+    public var responseDelayMilliseconds: Int = 0
+    /// Send half of the response body, then reset the connection (RST). Default `false`.
+    public var resetMidBody: Bool = false
+    /// Answer with this status as soon as the request head arrives, then stop reading. Default `nil`.
+    public var answerEarlyStatus: Int? = nil
+    /// Never read request bodies (the client's upload stalls). Default `false`.
+    public var stopReadingBodies: Bool = false
+    /// Instead of a response, write these bytes and close. Default `nil`.
+    public var rawResponse: [UInt8]? = nil
+    /// Instead of a response, send a status line and then header lines without end (bounded to 16 MiB while
+    /// the connection stays open). Default `false`.
+    public var endlessHeaders: Bool = false
+
+    /// A well-behaved keep-alive server.
+    public init() {}
+}

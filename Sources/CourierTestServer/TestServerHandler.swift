@@ -1,0 +1,228 @@
+import Crypto
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Serves one connection according to a ``TestServerBehavior``, writing responses as raw bytes so that any
+/// status line, framing or misbehaviour can be produced.
+final class TestServerHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let behavior: TestServerBehavior
+    private let recorder: TestServerRecorder
+    private var connectionNumber = 0
+    private var requestNumber = 0
+    private var head: HTTPRequestHead?
+    private var hasher = SHA256()
+    private var bodyLength = 0
+    private var readsPaused = false
+    private var answeredEarly = false
+    private var idleTimer: Scheduled<Void>?
+
+    init(behavior: TestServerBehavior, recorder: TestServerRecorder) {
+        self.behavior = behavior
+        self.recorder = recorder
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connectionNumber = recorder.accepted()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        if let head {
+            // The request never ended: record what arrived.
+            record(head, complete: false)
+            self.head = nil
+        }
+        recorder.closed(connection: connectionNumber)
+        context.fireChannelInactive()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if !readsPaused { context.read() }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            idleTimer?.cancel()
+            requestNumber += 1
+            self.head = head
+            hasher = SHA256()
+            bodyLength = 0
+            answeredEarly = false
+            if let status = behavior.answerEarlyStatus {
+                answeredEarly = true
+                readsPaused = true
+                writeResponse(context: context, status: status, body: ByteBuffer(string: "early\n"), close: true)
+            } else if behavior.stopReadingBodies {
+                readsPaused = true
+            }
+        case .body(let buffer):
+            bodyLength += buffer.readableBytes
+            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            record(head, complete: true)
+            if answeredEarly { return }
+            let number = requestNumber
+            if behavior.responseDelayMilliseconds > 0 {
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(behavior.responseDelayMilliseconds))) {
+                    self.respond(context: context, head: head, number: number)
+                }
+            } else {
+                respond(context: context, head: head, number: number)
+            }
+        }
+    }
+
+    private func record(_ head: HTTPRequestHead, complete: Bool) {
+        let digest = hexString(hasher.finalize())
+        recorder.record(
+            ReceivedRequest(
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: head.headers.map { ($0.name, $0.value) },
+                bodyLength: bodyLength,
+                sha256: digest,
+                bodyComplete: complete
+            ),
+            connection: connectionNumber
+        )
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, number: Int) {
+        guard context.channel.isActive else { return }
+        if let raw = behavior.rawResponse {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: raw)), promise: nil)
+            return
+        }
+        if behavior.endlessHeaders {
+            context.write(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 200 OK\r\n")), promise: nil)
+            writeHeaderLines(context: context, sent: 0)
+            return
+        }
+        let segments = head.uri.split(separator: "/")
+        var status = 200
+        var body = ByteBuffer(string: "ok\n")
+        var chunked = false
+        if segments.count == 2, let value = Int(segments[1]) {
+            switch segments[0] {
+            case "bytes": body = ByteBuffer(repeating: UInt8(ascii: "x"), count: value)
+            case "chunked":
+                body = ByteBuffer(repeating: UInt8(ascii: "y"), count: value)
+                chunked = true
+            case "status":
+                status = value
+                body = ByteBuffer()
+            default: break
+            }
+        }
+        if head.method == .HEAD { chunked = false }
+        let clientClose = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+        let close = !behavior.keepAlive || behavior.http10 || clientClose || behavior.closeAfterRequests == number
+        writeResponse(context: context, status: status, body: body, close: close, chunked: chunked, isHead: head.method == .HEAD)
+        if !close, behavior.abruptCloseAfterResponses == number {
+            context.close(promise: nil)
+        } else if !close, let idle = behavior.idleCloseAfterMilliseconds {
+            idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(idle))) {
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    private func writeResponse(
+        context: ChannelHandlerContext, status: Int, body: ByteBuffer, close: Bool, chunked: Bool = false,
+        isHead: Bool = false
+    ) {
+        var text = behavior.http10 ? "HTTP/1.0 \(status) \(reason(status))\r\n" : "HTTP/1.1 \(status) \(reason(status))\r\n"
+        text += "X-Connection-Number: \(connectionNumber)\r\nX-Request-Number: \(requestNumber)\r\n"
+        let noBody = status == 204 || status == 304 || (100..<200).contains(status)
+        if !noBody {
+            text += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(body.readableBytes)\r\n"
+        }
+        if close && !behavior.http10 {
+            text += "Connection: close\r\n"
+        } else if behavior.sendKeepAliveHeader {
+            text += "Connection: keep-alive\r\n"
+        }
+        text += "\r\n"
+        var out = ByteBuffer(string: text)
+        if !isHead && !noBody {
+            if behavior.resetMidBody {
+                var half = body
+                out.writeBuffer(&half)
+                out.moveWriterIndex(to: out.writerIndex - body.readableBytes / 2)
+                context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
+                    self.reset(context: context)
+                }
+                return
+            }
+            if chunked {
+                if body.readableBytes > 0 {
+                    out.writeString(String(body.readableBytes, radix: 16) + "\r\n")
+                    var copy = body
+                    out.writeBuffer(&copy)
+                    out.writeString("\r\n")
+                }
+                out.writeString("0\r\n\r\n")
+            } else {
+                var copy = body
+                out.writeBuffer(&copy)
+            }
+        }
+        if close {
+            context.writeAndFlush(wrapOutboundOut(out)).assumeIsolated().whenComplete { _ in
+                // After an early answer, keep the connection open but unread: the client must stop sending and close.
+                if !self.answeredEarly { context.close(promise: nil) }
+            }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+    }
+
+    private func writeHeaderLines(context: ChannelHandlerContext, sent: Int) {
+        guard context.channel.isActive, sent < 16 * 1024 * 1024 else { return }
+        var batch = ByteBuffer()
+        for index in 0..<64 {
+            batch.writeString("X-Fill-\(sent + index): " + String(repeating: "a", count: 1000) + "\r\n")
+        }
+        let size = batch.readableBytes
+        context.writeAndFlush(wrapOutboundOut(batch)).assumeIsolated().whenSuccess {
+            self.writeHeaderLines(context: context, sent: sent + size)
+        }
+    }
+
+    private func reset(context: ChannelHandlerContext) {
+        let channel = context.channel
+        guard let provider = channel as? SocketOptionProvider else {
+            channel.close(promise: nil)
+            return
+        }
+        provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    private func reason(_ status: Int) -> String {
+        HTTPResponseStatus(statusCode: status).reasonPhrase
+    }
+}
+
+/// Lower-case hexadecimal text of `bytes`.
+func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}

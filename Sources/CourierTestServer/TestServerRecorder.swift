@@ -1,0 +1,59 @@
+import NIOConcurrencyHelpers
+
+/// One request as the server received it.
+public struct ReceivedRequest: Sendable, Equatable {
+    /// Method as sent.
+    public var method: String
+    /// Request target as sent.
+    public var uri: String
+    /// Header fields in order, names as sent.
+    public var headers: [(String, String)]
+    /// Body bytes received.
+    public var bodyLength: Int
+    /// Lower-case hex SHA-256 of the body bytes received.
+    public var sha256: String
+    /// The body ended with its delimiter (false when the connection went away mid-body or the server stopped).
+    public var bodyComplete: Bool
+
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    public static func == (lhs: ReceivedRequest, rhs: ReceivedRequest) -> Bool {
+        lhs.method == rhs.method && lhs.uri == rhs.uri && lhs.bodyLength == rhs.bodyLength && lhs.sha256 == rhs.sha256
+            && lhs.bodyComplete == rhs.bodyComplete && lhs.headers.elementsEqual(rhs.headers, by: { $0 == $1 })
+    }
+}
+
+/// What one accepted connection carried.
+public struct ReceivedConnection: Sendable {
+    /// 1-based accept order.
+    public var number: Int
+    /// Requests in arrival order.
+    public var requests: [ReceivedRequest]
+    /// Whether the connection has closed.
+    public var closed: Bool
+}
+
+/// Thread-safe log of connections and requests.
+final class TestServerRecorder: Sendable {
+    private let state = NIOLockedValueBox<[ReceivedConnection]>([])
+
+    func accepted() -> Int {
+        state.withLockedValue { connections in
+            connections.append(ReceivedConnection(number: connections.count + 1, requests: [], closed: false))
+            return connections.count
+        }
+    }
+
+    func record(_ request: ReceivedRequest, connection: Int) {
+        state.withLockedValue { $0[connection - 1].requests.append(request) }
+    }
+
+    func closed(connection: Int) {
+        state.withLockedValue { $0[connection - 1].closed = true }
+    }
+
+    var connections: [ReceivedConnection] { state.withLockedValue { $0 } }
+}
