@@ -15,7 +15,8 @@ public struct TestServerBehavior: Sendable {
     public var abruptCloseAfterResponses: Int? = nil
     /// Close a connection silently once it has been idle this long (milliseconds). Default `nil` (never).
     public var idleCloseAfterMilliseconds: Int? = nil
-    /// Answer with an `HTTP/1.0` status line and no keep-alive. Default `false`.
+    /// Answer with an `HTTP/1.0` status line; the connection closes after each response unless
+    /// `sendKeepAliveHeader` is set (HTTP/1.0 keep-alive). Default `false`.
     public var http10: Bool = false
     /// Wait this long (milliseconds) before answering. Default 0.
     public var responseDelayMilliseconds: Int = 0
@@ -30,6 +31,13 @@ public struct TestServerBehavior: Sendable {
     /// Instead of a response, send a status line and then header lines without end (bounded to 16 MiB while
     /// the connection stays open). Default `false`.
     public var endlessHeaders: Bool = false
+
+    /// Send a `103 Early Hints` interim response before every final response. Default `false`.
+    public var sendEarlyHints: Bool = false
+    /// Answer `Expect: 100-continue` with `100 Continue`. Default `true`; `false` ignores the expectation.
+    public var answerExpectContinue: Bool = true
+    /// Answer `Expect: 100-continue` with this final status instead, without reading the body. Default `nil`.
+    public var rejectExpectContinueStatus: Int? = nil
 
     /// A well-behaved keep-alive server.
     public init() {}

@@ -59,6 +59,15 @@ final class TestServerHandler: ChannelDuplexHandler {
             hasher = SHA256()
             bodyLength = 0
             answeredEarly = false
+            let expectsContinue = head.headers["expect"].contains { $0.lowercased() == "100-continue" }
+            if expectsContinue, let status = behavior.rejectExpectContinueStatus {
+                answeredEarly = true
+                writeResponse(context: context, status: status, body: ByteBuffer(string: "rejected\n"), close: false)
+                return
+            }
+            if expectsContinue, behavior.answerExpectContinue {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
             if let status = behavior.answerEarlyStatus {
                 answeredEarly = true
                 readsPaused = true
@@ -128,8 +137,12 @@ final class TestServerHandler: ChannelDuplexHandler {
             }
         }
         if head.method == .HEAD { chunked = false }
+        if behavior.sendEarlyHints {
+            context.write(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")), promise: nil)
+        }
         let clientClose = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
-        let close = !behavior.keepAlive || behavior.http10 || clientClose || behavior.closeAfterRequests == number
+        let http10Close = behavior.http10 && !behavior.sendKeepAliveHeader
+        let close = !behavior.keepAlive || http10Close || clientClose || behavior.closeAfterRequests == number
         writeResponse(context: context, status: status, body: body, close: close, chunked: chunked, isHead: head.method == .HEAD)
         if !close, behavior.abruptCloseAfterResponses == number {
             context.close(promise: nil)
@@ -152,7 +165,7 @@ final class TestServerHandler: ChannelDuplexHandler {
         }
         if close && !behavior.http10 {
             text += "Connection: close\r\n"
-        } else if behavior.sendKeepAliveHeader {
+        } else if behavior.sendKeepAliveHeader && !close {
             text += "Connection: keep-alive\r\n"
         }
         text += "\r\n"

@@ -1,0 +1,108 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import Courier
+
+@Suite struct RequestValidationTests {
+    @Test func headerValuesWithControlCharactersAreRejectedNamingTheField() {
+        for (value, what) in [("a\r\nInjected: 1", "CR"), ("a\nb", "LF"), ("a\u{0}b", "NUL")] {
+            #expect(throws: CourierError.invalidRequest(field: "header 'X-Test'", reason: "the value contains \(what)")) {
+                _ = try Request(method: "GET", url: "http://127.0.0.1/", headers: [("X-Test", value)])
+            }
+        }
+    }
+
+    @Test func invalidMethodsAndHeaderNamesAreRejected() {
+        for method in ["", "GE T", "GET\r\n", "PO(ST"] {
+            #expect(throws: CourierError.self) { _ = try Request(method: method, url: "http://127.0.0.1/") }
+        }
+        for name in ["", "Bad Name", "X:Y", "Näme", "X\r\n"] {
+            do {
+                _ = try Request(method: "GET", url: "http://127.0.0.1/", headers: [(name, "v")])
+                Issue.record("'\(name)' was accepted")
+            } catch {
+                guard case .invalidRequest(let field, _) = error else {
+                    Issue.record("unexpected \(error)")
+                    continue
+                }
+                #expect(field.hasPrefix("header"))
+            }
+        }
+    }
+
+    @Test func framingMatchesTheBody() throws {
+        let empty = HTTPFields()
+        #expect(try RequestValidator.framing(fields: empty, hasBody: false, declaredLength: nil) == .none)
+        #expect(try RequestValidator.framing(fields: empty, hasBody: true, declaredLength: 10) == .length(10))
+        #expect(try RequestValidator.framing(fields: empty, hasBody: true, declaredLength: nil) == .chunked)
+        let length10: HTTPFields = [.contentLength: "10"]
+        #expect(try RequestValidator.framing(fields: length10, hasBody: true, declaredLength: 10) == .length(10))
+        #expect(try RequestValidator.framing(fields: length10, hasBody: true, declaredLength: nil) == .length(10))
+        let chunked: HTTPFields = [.transferEncoding: "chunked"]
+        #expect(try RequestValidator.framing(fields: chunked, hasBody: true, declaredLength: 10) == .chunked)
+        let zero: HTTPFields = [.contentLength: "0"]
+        #expect(try RequestValidator.framing(fields: zero, hasBody: false, declaredLength: nil) == .length(0))
+    }
+
+    @Test func contradictoryFramingHeadersAreRejected() {
+        let cases: [(HTTPFields, Bool, Int64?, String)] = [
+            ([.contentLength: "5"], true, 10, "Content-Length"),
+            ([.contentLength: "5"], false, nil, "Content-Length"),
+            ([.contentLength: "abc"], true, 3, "Content-Length"),
+            ([.contentLength: "-3"], true, nil, "Content-Length"),
+            (HTTPFields([HTTPField(name: .contentLength, value: "3"), HTTPField(name: .contentLength, value: "4")]), true, nil, "Content-Length"),
+            ([.transferEncoding: "gzip"], true, nil, "Transfer-Encoding"),
+            ([.transferEncoding: "chunked"], false, nil, "Transfer-Encoding"),
+            ([.transferEncoding: "chunked", .contentLength: "3"], true, 3, "Transfer-Encoding"),
+        ]
+        for (fields, hasBody, length, field) in cases {
+            do {
+                _ = try RequestValidator.framing(fields: fields, hasBody: hasBody, declaredLength: length)
+                Issue.record("\(fields) was accepted")
+            } catch {
+                guard case .invalidRequest(let named, _) = error else {
+                    Issue.record("unexpected \(error)")
+                    continue
+                }
+                #expect(named == field)
+            }
+        }
+    }
+
+    @Test func targetsAreParsedAndUserInformationBecomesBasicAuthorization() throws {
+        let target = try RequestTarget.parse(URL(string: "http://al%20ice:s3cr%3Aet@Example.COM:8080/a%20b/c?q=1&r=%2F")!)
+        #expect(target.origin == Origin(scheme: "http", host: "example.com", port: 8080))
+        #expect(target.pathAndQuery == "/a%20b/c?q=1&r=%2F")
+        #expect(target.hostHeader == "Example.COM:8080")  // sent as written, like curl
+        #expect(target.basicAuthorization == "Basic " + Data("al ice:s3cr:et".utf8).base64EncodedString())
+        #expect(!target.redactedURL.contains("s3cr"))
+        #expect(!target.redactedURL.contains("al%20ice"))
+
+        let plain = try RequestTarget.parse(URL(string: "http://127.0.0.1")!)
+        #expect(plain.pathAndQuery == "/")
+        #expect(plain.hostHeader == "127.0.0.1")
+        #expect(plain.origin.port == 80)
+        #expect(plain.basicAuthorization == nil)
+
+        let v6 = try RequestTarget.parse(URL(string: "http://[::1]:9000/x")!)
+        #expect(v6.origin.host == "::1")
+        #expect(v6.hostHeader == "[::1]:9000")
+    }
+
+    @Test func unusableURLsAreRejectedWithoutShowingCredentials() throws {
+        for text in ["https://127.0.0.1/", "ftp://127.0.0.1/", "/relative/path", "http:///nohost"] {
+            #expect(throws: CourierError.self) { _ = try RequestTarget.parse(URL(string: text)!) }
+        }
+        do {
+            _ = try RequestTarget.parse(URL(string: "gopher://user:hunter2@127.0.0.1/")!)
+            Issue.record("accepted")
+        } catch {
+            #expect(!error.description.contains("hunter2"))
+            #expect(error.description.contains("gopher"))
+        }
+        #expect(RequestTarget.redact("http://u:p@h/x@y") == "http://***@h/x@y")
+        let request = try Request(method: "GET", url: "http://user:hunter2@127.0.0.1:1/")
+        #expect(!request.description.contains("hunter2"))
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// Counts this process's descriptors and its client sockets to one port, from /proc (Linux only).
+///
+/// Tests and the in-process test server share the process, so client sockets are identified as the socket
+/// inodes in /proc/self/fd whose TCP entry (/proc/self/net/tcp and tcp6) has the server's port as *remote* port.
+enum SocketCensus {
+    /// Entries in /proc/self/fd (every open descriptor of the process).
+    static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    /// Client sockets of this process connected (or connecting, or closing) to `port` on any address.
+    static func clientSockets(toPort port: Int) -> Int {
+        let inodes = socketInodes()
+        var count = 0
+        for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
+            for entry in tcpEntries(table) where entry.remotePort == port && inodes.contains(entry.inode) {
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// Socket inodes referenced by this process's descriptors.
+    static func socketInodes() -> Set<UInt64> {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+        var inodes = Set<UInt64>()
+        for name in names {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                target.hasPrefix("socket:["), let inode = UInt64(target.dropFirst(8).dropLast())
+            else { continue }
+            inodes.insert(inode)
+        }
+        return inodes
+    }
+
+    /// Descriptors of the process minus the in-process server's own sockets (local port `serverPort`: its
+    /// listener and the connections it accepted), i.e. what the client side and the rest of the process hold.
+    static func descriptorsOutsideServer(port serverPort: Int) -> Int {
+        let inodes = socketInodes()
+        var serverSide = 0
+        for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
+            for entry in tcpEntries(table) where entry.localPort == serverPort && inodes.contains(entry.inode) {
+                serverSide += 1
+            }
+        }
+        return openDescriptors() - serverSide
+    }
+
+    struct Entry {
+        var localPort: Int
+        var remotePort: Int
+        var state: Int
+        var inode: UInt64
+    }
+
+    /// Parses a /proc/net/tcp-format table; malformed lines are skipped.
+    static func tcpEntries(_ path: String) -> [Entry] {
+        guard let text = readProcFile(path) else { return [] }
+        return parseTCPTable(text)
+    }
+
+    /// Reads a /proc file to its end. /proc files report size 0, and Foundation's file readers stop after the
+    /// first page, which silently hides entries from a long table.
+    static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func parseTCPTable(_ text: String) -> [Entry] {
+        var entries: [Entry] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 10, let colon = fields[2].lastIndex(of: ":"),
+                let localColon = fields[1].lastIndex(of: ":"),
+                let localPort = Int(fields[1][fields[1].index(after: localColon)...], radix: 16),
+                let port = Int(fields[2][fields[2].index(after: colon)...], radix: 16),
+                let state = Int(fields[3], radix: 16), let inode = UInt64(fields[9])
+            else { continue }
+            entries.append(Entry(localPort: localPort, remotePort: port, state: state, inode: inode))
+        }
+        return entries
+    }
+}
+
+/// Samples a value on a background thread until stopped, keeping the maximum.
+final class PeakSampler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peak = 0
+    private var samples = 0
+    private var running = true
+    private let thread: Thread
+
+    init(intervalMicroseconds: UInt32 = 500, _ measure: @escaping @Sendable () -> Int) {
+        let box = Box()
+        thread = Thread { box.sampler?.loop(measure, intervalMicroseconds) }
+        box.sampler = self
+        thread.start()
+    }
+
+    private final class Box: @unchecked Sendable { weak var sampler: PeakSampler? }
+
+    private func loop(_ measure: () -> Int, _ interval: UInt32) {
+        while true {
+            let value = measure()
+            lock.lock()
+            peak = max(peak, value)
+            samples += 1
+            let keepGoing = running
+            lock.unlock()
+            if !keepGoing { return }
+            usleep(interval)
+        }
+    }
+
+    /// Stops sampling and returns the peak and the number of samples taken.
+    func stop() -> (peak: Int, samples: Int) {
+        lock.lock()
+        running = false
+        let result = (peak, samples)
+        lock.unlock()
+        return result
+    }
+}
