@@ -44,6 +44,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "CourierUploadProbe",
+            dependencies: ["Courier"],
+            path: "Tests/CourierUploadProbe"
+        ),
         .testTarget(
             name: "CourierTests",
             dependencies: [

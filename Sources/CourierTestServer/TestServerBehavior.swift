@@ -26,7 +26,7 @@ public struct TestServerBehavior: Sendable {
     public var answerEarlyStatus: Int? = nil
     /// Never read request bodies (the client's upload stalls). Default `false`.
     public var stopReadingBodies: Bool = false
-    /// Instead of a response, write these bytes and close. Default `nil`.
+    /// Instead of a response, write these bytes (and close if the request said `Connection: close`). Default `nil`.
     public var rawResponse: [UInt8]? = nil
     /// Instead of a response, send a status line and then header lines without end (bounded to 16 MiB while
     /// the connection stays open). Default `false`.

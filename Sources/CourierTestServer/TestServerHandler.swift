@@ -111,8 +111,10 @@ final class TestServerHandler: ChannelDuplexHandler {
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, number: Int) {
         guard context.channel.isActive else { return }
+        let clientClose = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
         if let raw = behavior.rawResponse {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: raw)), promise: nil)
+            let written = context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: raw)))
+            if clientClose { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
             return
         }
         if behavior.endlessHeaders {
@@ -140,7 +142,6 @@ final class TestServerHandler: ChannelDuplexHandler {
         if behavior.sendEarlyHints {
             context.write(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")), promise: nil)
         }
-        let clientClose = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
         let http10Close = behavior.http10 && !behavior.sendKeepAliveHeader
         let close = !behavior.keepAlive || http10Close || clientClose || behavior.closeAfterRequests == number
         writeResponse(context: context, status: status, body: body, close: close, chunked: chunked, isHead: head.method == .HEAD)

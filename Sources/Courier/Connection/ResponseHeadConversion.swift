@@ -37,7 +37,10 @@ extension HTTPParserError {
         case .invalidEOFState: return "the connection closed before the response was complete"
         case .closedConnection: return "data arrived after the server said it would close the connection"
         case .headerOverflow: return "the response header section is too large"
-        default: return "the response could not be parsed (\(self))"
+        default:
+            // llhttp reports several framing faults through one code that NIO does not distinguish.
+            return "the response framing is invalid (Transfer-Encoding together with Content-Length, an "
+                + "unsupported Transfer-Encoding, or a missing CR)"
         }
     }
 }

@@ -50,3 +50,21 @@ enum Fixture {
         return condition()
     }
 }
+
+/// An async sequence over an array of buffers, made anew for each iteration (so it is replayable).
+struct AsyncChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let chunks: [ByteBuffer]
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var remaining: ArraySlice<ByteBuffer>
+        mutating func next() async -> ByteBuffer? { remaining.popFirst() }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(remaining: chunks[...]) }
+}
+
+extension Array where Element == ByteBuffer {
+    /// The buffers as an ``AsyncChunks`` sequence.
+    var async: AsyncChunks { AsyncChunks(chunks: self) }
+}

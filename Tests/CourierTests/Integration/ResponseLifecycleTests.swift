@@ -1,0 +1,199 @@
+import Courier
+import CourierTestServer
+import Foundation
+import HTTPTypes
+import NIOCore
+import Testing
+
+extension Network {
+    /// Done-when 5 and the body rules: drain or close unread remainders, cancellation, HEAD/204/304, 1xx.
+    @Suite struct ResponseLifecycle {
+        @Test func aSmallUnreadRemainderIsDrainedAndTheConnectionReused() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            // 200 KiB is under the default 256 KiB drain limit; the closure never touches the body.
+            for _ in 0..<1_000 {
+                let status = try await client.execute(try Fixture.get(server.url("/bytes/204800"))) { $0.status }
+                #expect(status == .ok)
+            }
+            print("drain: 1000 requests with 200 KiB unread bodies used \(server.acceptedConnections) connection(s)")
+            #expect(server.acceptedConnections == 1)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func aLargeUnreadRemainderClosesTheConnectionInsteadOfDrainingIt() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            let started = ContinuousClock.now
+            for _ in 0..<3 {
+                let status = try await client.execute(try Fixture.get(server.url("/bytes/10485760"))) { $0.status }
+                #expect(status == .ok)
+                #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            }
+            #expect(server.acceptedConnections == 3)
+            #expect(ContinuousClock.now - started < .seconds(5))
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func anUnknownLengthRemainderOverTheDrainLimitIsClosed() async throws {
+            // Chunked, so the remaining length is unknown; the drain limit stops it once exceeded.
+            let server = try await TestServer.start()
+            let client = Fixture.client { $0.limits.maxDrainBytes = 64 * 1024 }
+            let status = try await client.execute(try Fixture.get(server.url("/chunked/5000000"))) { $0.status }
+            #expect(status == .ok)
+            _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
+            #expect(server.acceptedConnections == 2)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func aBodyReadToTheEndLeavesTheConnectionReusable() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            for path in ["/bytes/1000000", "/chunked/300000", "/bytes/0", "/"] {
+                let total = try await client.execute(try Fixture.get(server.url(path))) { response in
+                    var total = 0
+                    for try await chunk in response.body { total += chunk.readableBytes }
+                    return total
+                }
+                let expected = path == "/" ? 3 : Int(path.split(separator: "/").last!)!
+                #expect(total == expected)
+            }
+            #expect(server.acceptedConnections == 1)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func cancellingATaskMidResponseLeavesNoConnectionBehind() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            let task = Task {
+                try await client.execute(try Fixture.get(server.url("/bytes/104857600"))) { response in
+                    var total = 0
+                    for try await chunk in response.body {
+                        total += chunk.readableBytes
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    return total
+                }
+            }
+            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 1 })
+            try await Task.sleep(for: .milliseconds(100))
+            task.cancel()
+            let result = await task.result
+            switch result {
+            case .success(let total): Issue.record("the transfer finished (\(total) bytes) instead of being cancelled")
+            case .failure(let error):
+                #expect(error is CancellationError || (error as? CourierError) == .cancelled, "\(error)")
+            }
+            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            // The client still works.
+            _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func cancellingATaskWaitingForAConnectionRemovesItAtOnce() async throws {
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 2_000
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client(perHost: 1)
+            let holder = Task { try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) }
+            #expect(await Fixture.eventually { server.acceptedConnections == 1 })
+            let waiter = Task { try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) }
+            try await Task.sleep(for: .milliseconds(100))
+            let cancelled = ContinuousClock.now
+            waiter.cancel()
+            let result = await waiter.result
+            #expect(ContinuousClock.now - cancelled < .milliseconds(500))
+            if case .failure(let error) = result {
+                #expect((error as? CourierError) == .cancelled, "\(error)")
+            } else {
+                Issue.record("the waiting request was not cancelled")
+            }
+            #expect(try await holder.value.status == .ok)
+            #expect(server.acceptedConnections == 1)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func headAnd204And304HaveNoBodyAndKeepTheConnection() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            let head = try await client.send(try Request(method: "HEAD", url: server.url("/bytes/5000")), maxBodyBytes: 0)
+            #expect(head.status == .ok)
+            #expect(head.headerFields[.contentLength] == "5000")
+            #expect(head.body.readableBytes == 0)
+            for code in [204, 304] {
+                let response = try await client.send(try Fixture.get(server.url("/status/\(code)")), maxBodyBytes: 0)
+                #expect(response.status.code == code)
+            }
+            _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
+            #expect(server.acceptedConnections == 1)
+            #expect(server.requests.count == 4)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func interimResponsesAreSkipped() async throws {
+            var behavior = TestServerBehavior()
+            behavior.sendEarlyHints = true
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client()
+            for _ in 0..<3 {
+                let response = try await client.send(try Fixture.get(server.url("/bytes/10")), maxBodyBytes: 100)
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes == 10)
+            }
+            #expect(server.acceptedConnections == 1)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func sendRefusesBodiesOverItsLimit() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            await #expect(throws: CourierError.bodyTooLarge(limit: 1000)) {
+                _ = try await client.send(try Fixture.get(server.url("/bytes/2000")), maxBodyBytes: 1000)
+            }
+            await #expect(throws: CourierError.bodyTooLarge(limit: 1000)) {
+                _ = try await client.send(try Fixture.get(server.url("/chunked/2000")), maxBodyBytes: 1000)
+            }
+            let ok = try await client.send(try Fixture.get(server.url("/bytes/1000")), maxBodyBytes: 1000)
+            #expect(ok.body.readableBytes == 1000)
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
+        @Test func shutdownClosesEverythingAndRefusesNewRequests() async throws {
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(SocketCensus.clientSockets(toPort: server.port) >= 1)
+            await client.shutdown()
+            #expect(SocketCensus.clientSockets(toPort: server.port) == 0)
+            await #expect(throws: CourierError.shutdown) {
+                _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
+            }
+            try await server.shutdown()
+        }
+
+        @Test func aClientDroppedWithoutShutdownClosesItsConnections() async throws {
+            let server = try await TestServer.start()
+            do {
+                let client = Fixture.client()
+                _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
+                #expect(SocketCensus.clientSockets(toPort: server.port) == 1)
+            }
+            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            try await server.shutdown()
+        }
+    }
+}
