@@ -56,14 +56,15 @@ extension Network {
         @Test func aFileThatGrowsWhileUploadingFailsWithALengthMismatch() async throws {
             let server = try await TestServer.start()
             let client = Fixture.client()
-            let file = try Fixture.sparseFile(size: 64 << 20)
+            // Large enough that the upload is still running when the file grows (about a second here).
+            let file = try Fixture.sparseFile(size: 256 << 20)
             let upload = Task { try await client.send(try Fixture.post(server.url("/upload"), .file(file)), maxBodyBytes: 64) }
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 1 })
-            #expect(truncate(file, 65 << 20) == 0)
-            await #expect(throws: CourierError.bodyLengthMismatch(expected: 64 << 20, actual: (64 << 20) + 1)) {
+            #expect(truncate(file, 257 << 20) == 0)
+            await #expect(throws: CourierError.bodyLengthMismatch(expected: 256 << 20, actual: (256 << 20) + 1)) {
                 _ = try await upload.value
             }
-            #expect(server.requests.allSatisfy { !$0.bodyComplete || $0.bodyLength == 64 << 20 })
+            #expect(server.requests.allSatisfy { !$0.bodyComplete || $0.bodyLength == 256 << 20 })
             await client.shutdown()
             try await server.shutdown()
         }
