@@ -22,6 +22,9 @@ public struct TestServerBehavior: Sendable {
     public var responseDelayMilliseconds: Int = 0
     /// Send half of the response body, then reset the connection (RST). Default `false`.
     public var resetMidBody: Bool = false
+    /// Send the first half of each response body, pause this long (milliseconds), then send the rest.
+    /// Default `nil` (no pause).
+    public var pauseMidBodyMilliseconds: Int? = nil
     /// Answer with this status as soon as the request head arrives, then stop reading. Default `nil`.
     public var answerEarlyStatus: Int? = nil
     /// Never read request bodies (the client's upload stalls). Default `false`.

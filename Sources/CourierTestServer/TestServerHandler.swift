@@ -181,6 +181,19 @@ final class TestServerHandler: ChannelDuplexHandler {
                 }
                 return
             }
+            if let pause = behavior.pauseMidBodyMilliseconds, !chunked, body.readableBytes > 1 {
+                var rest = body
+                var firstHalf = rest.readSlice(length: rest.readableBytes / 2)!
+                var head = out
+                head.writeBuffer(&firstHalf)
+                context.writeAndFlush(wrapOutboundOut(head), promise: nil)
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(pause))) {
+                    guard context.channel.isActive else { return }
+                    context.writeAndFlush(self.wrapOutboundOut(rest), promise: nil)
+                    if close { context.close(promise: nil) }
+                }
+                return
+            }
             if chunked {
                 if body.readableBytes > 0 {
                     out.writeString(String(body.readableBytes, radix: 16) + "\r\n")

@@ -34,6 +34,8 @@ final class Exchange: @unchecked Sendable {
         var failure: CourierError? = nil
         var announcedFraming: ResponseFraming? = nil
         var wroteAnything = false
+        /// The exchange ended: its connection was released to the pool or closed.
+        var finished = false
     }
 
     struct Settings {
@@ -107,6 +109,9 @@ final class Exchange: @unchecked Sendable {
 
     // MARK: Caller side
 
+    /// Completes with the response head (for tests that drive the event loop themselves).
+    var responseFuture: EventLoopFuture<Response> { headPromise.futureResult }
+
     /// The response head, with its body stream; cancelling the task fails the exchange and closes the connection.
     func response() async throws -> Response {
         try await withTaskCancellationHandler {
@@ -146,6 +151,8 @@ final class Exchange: @unchecked Sendable {
     /// Called when the caller's scope ended. Drains a small unread remainder so the connection can be reused,
     /// or closes it. Returns when the connection was released to the pool or closed.
     func consumerFinished() async {
+        // The common case (the response already ended) needs no trip to the event loop.
+        if shared.withLockedValue({ $0.finished }) { return }
         eventLoop.execute { self.consumerFinishedOnLoop() }
         try? await endPromise.futureResult.get()
     }
@@ -239,8 +246,9 @@ final class Exchange: @unchecked Sendable {
         let framing = self.framing
         shared.withLockedValue { $0.announcedFraming = framing }
         if requestPhase == .waitingForContinue || requestPhase == .sendingBody {
-            // The server answered before the body was complete: stop sending it (RFC 9112 §9.3); the
-            // connection cannot be reused since the request was not finished.
+            // The server answered before the body was complete: stop sending it (RFC 9112 asks clients to
+            // watch for such responses while sending); the connection cannot be reused since the request
+            // was not finished.
             requestPhase = .abandoned
             continueTimer?.cancel()
             heldChunk = nil
@@ -388,7 +396,7 @@ final class Exchange: @unchecked Sendable {
         writerPromise?.succeed(false)
         writerPromise = nil
         handler?.exchangeEnded(self, reusable: false)
-        endPromise.succeed(())
+        markFinished()
     }
 
     /// Ends the exchange without an error for the caller, closing the connection.
@@ -400,7 +408,7 @@ final class Exchange: @unchecked Sendable {
         writerPromise?.succeed(false)
         writerPromise = nil
         handler?.exchangeEnded(self, reusable: false)
-        endPromise.succeed(())
+        markFinished()
     }
 
     private func finishIfDone() {
@@ -420,6 +428,15 @@ final class Exchange: @unchecked Sendable {
                 protocolError: false
             ))
         handler?.exchangeEnded(self, reusable: reusable)
+        markFinished()
+    }
+}
+
+extension Exchange {
+    /// Publishes the end of the exchange, after the pool got its connection back (so a caller that sees it can
+    /// lease that connection again at once).
+    fileprivate func markFinished() {
+        shared.withLockedValue { $0.finished = true }
         endPromise.succeed(())
     }
 }

@@ -49,6 +49,23 @@ extension Network {
             try await server.shutdown()
         }
 
+        @Test func aSmallRemainderThatArrivesTooSlowlyIsClosedAtTheDrainTimeout() async throws {
+            var behavior = TestServerBehavior()
+            behavior.pauseMidBodyMilliseconds = 5_000
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client { $0.limits.drainTimeout = .milliseconds(200) }
+            let started = ContinuousClock.now
+            // 100 KB is under the drain limit, but its second half arrives only after 5 s.
+            let status = try await client.execute(try Fixture.get(server.url("/bytes/100000"))) { $0.status }
+            let elapsed = ContinuousClock.now - started
+            #expect(status == .ok)
+            #expect(elapsed >= .milliseconds(200))
+            #expect(elapsed < .seconds(3))
+            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
         @Test func aBodyReadToTheEndLeavesTheConnectionReusable() async throws {
             let server = try await TestServer.start()
             let client = Fixture.client()

@@ -12,14 +12,15 @@ enum SocketCensus {
 
     /// Client sockets of this process connected (or connecting, or closing) to `port` on any address.
     static func clientSockets(toPort port: Int) -> Int {
+        ownSockets { $0.remotePort == port }
+    }
+
+    /// Sockets of this process whose TCP entry (IPv4 or IPv6) satisfies `predicate`.
+    static func ownSockets(where predicate: (Entry) -> Bool) -> Int {
         let inodes = socketInodes()
-        var count = 0
-        for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
-            for entry in tcpEntries(table) where entry.remotePort == port && inodes.contains(entry.inode) {
-                count += 1
-            }
+        return ["/proc/self/net/tcp", "/proc/self/net/tcp6"].reduce(0) { count, table in
+            count + tcpEntries(table).filter { inodes.contains($0.inode) && predicate($0) }.count
         }
-        return count
     }
 
     /// Socket inodes referenced by this process's descriptors.
@@ -38,14 +39,7 @@ enum SocketCensus {
     /// Descriptors of the process minus the in-process server's own sockets (local port `serverPort`: its
     /// listener and the connections it accepted), i.e. what the client side and the rest of the process hold.
     static func descriptorsOutsideServer(port serverPort: Int) -> Int {
-        let inodes = socketInodes()
-        var serverSide = 0
-        for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
-            for entry in tcpEntries(table) where entry.localPort == serverPort && inodes.contains(entry.inode) {
-                serverSide += 1
-            }
-        }
-        return openDescriptors() - serverSide
+        openDescriptors() - ownSockets { $0.localPort == serverPort }
     }
 
     struct Entry {

@@ -1,0 +1,136 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import Courier
+
+/// The connection's request/response state machine, driven byte by byte on an `EmbeddedChannel`.
+@Suite struct HTTP1ClientHandlerTests {
+    final class Ends: @unchecked Sendable {
+        var values: [Bool] = []
+    }
+
+    struct Harness {
+        let channel = EmbeddedChannel()
+        let connection: HTTP1Connection
+        let ends = Ends()
+
+        init() throws {
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80)).wait()
+            connection = try HTTP1Connection(
+                id: 1, channel: channel, origin: Origin(scheme: "http", host: "example.com", port: 80),
+                configuration: Configuration())
+            let ends = self.ends
+            connection.setExchangeEndedCallback { ends.values.append($0) }
+        }
+
+        /// Starts a request and returns its exchange and the bytes written for it.
+        func start(_ method: HTTPMethod = .POST, headers: HTTPHeaders = [:], body: String? = "hi") throws -> (Exchange, String) {
+            var fields = headers
+            fields.add(name: "Host", value: "example.com")
+            if let body { fields.add(name: "Content-Length", value: String(body.utf8.count)) }
+            let exchange = Exchange(
+                eventLoop: channel.eventLoop,
+                requestHead: HTTPRequestHead(version: .http1_1, method: method, uri: "/x", headers: fields),
+                inlineBody: body.map { ByteBuffer(string: $0) },
+                streamsBody: false,
+                settings: .init(maxDrainBytes: 1024, drainTimeout: .seconds(1), expectContinueTimeout: .seconds(1))
+            )
+            connection.start(exchange)
+            var written = ""
+            while let part = try channel.readOutbound(as: IOData.self) {
+                if case .byteBuffer(let buffer) = part { written += String(buffer: buffer) }
+            }
+            return (exchange, written)
+        }
+
+        func receive(_ text: String) {
+            _ = try? channel.writeInbound(ByteBuffer(string: text))
+        }
+    }
+
+    @Test func aKeepAliveExchangeWritesOneRequestAndReleasesTheConnectionForReuse() throws {
+        let harness = try Harness()
+        let (exchange, written) = try harness.start()
+        #expect(written == "POST /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n\r\nhi")
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        let response = try exchange.responseFuture.wait()
+        #expect(response.status == .ok)
+        #expect(harness.ends.values == [true])
+        #expect(harness.channel.isActive)
+        // A second exchange on the same connection.
+        let (second, _) = try harness.start(.GET, body: nil)
+        harness.receive("HTTP/1.1 204 No Content\r\n\r\n")
+        #expect(try second.responseFuture.wait().status == .noContent)
+        #expect(harness.ends.values == [true, true])
+    }
+
+    @Test(arguments: [
+        ("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false),
+        ("HTTP/1.1 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok", true),
+        ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false),
+        ("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", true),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
+        ("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true),
+    ])
+    func theServersWordDecidesReuse(response: String, reusable: Bool) throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive(response)
+        #expect(try exchange.responseFuture.wait().status == .ok)
+        #expect(harness.ends.values == [reusable])
+        #expect(harness.channel.isActive == reusable)
+    }
+
+    @Test func aRequestSayingCloseIsNotReused() throws {
+        let harness = try Harness()
+        let (exchange, written) = try harness.start(headers: ["Connection": "close"])
+        #expect(written.contains("Connection: close\r\n"))
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        _ = try exchange.responseFuture.wait()
+        #expect(harness.ends.values == [false])
+        #expect(!harness.channel.isActive)
+    }
+
+    @Test func aBodyDelimitedByCloseIsNeverReused() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive("HTTP/1.1 200 OK\r\n\r\nuntil the end")
+        _ = try exchange.responseFuture.wait()
+        #expect(harness.ends.values.isEmpty)
+        try harness.channel.close().wait()
+        #expect(exchange.bodyEndedNormally)
+        #expect(harness.ends.values == [false])
+    }
+
+    @Test func bytesOnAnIdleConnectionCloseIt() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        _ = try exchange.responseFuture.wait()
+        #expect(harness.channel.isActive)
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        #expect(!harness.channel.isActive)
+    }
+
+    @Test func aMalformedResponseFailsTheExchangeAndClosesTheConnection() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nok")
+        #expect(throws: CourierError.self) { try exchange.responseFuture.wait() }
+        if case .malformedResponse = exchange.failure {} else { Issue.record("\(String(describing: exchange.failure))") }
+        #expect(harness.ends.values == [false])
+        #expect(!harness.channel.isActive)
+    }
+
+    @Test func theConnectionClosingBeforeAResponseFailsTheExchange() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        try harness.channel.close().wait()
+        #expect(throws: CourierError.connectionClosedBeforeResponse(reason: "the server closed the connection")) {
+            try exchange.responseFuture.wait()
+        }
+        #expect(harness.ends.values == [false])
+    }
+}
