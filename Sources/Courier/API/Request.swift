@@ -57,6 +57,20 @@ public struct Request: Sendable, CustomStringConvertible {
         self.init(method: method, url: parsed, headerFields: fields, body: body, closeConnection: closeConnection)
     }
 
+    /// Creates a request from a swift-http-types request head, whose scheme, authority and path form the URL.
+    ///
+    /// - Throws: ``CourierError/invalidURL(url:reason:)`` when the head has no scheme or authority.
+    public init(_ head: HTTPRequest, body: RequestBody? = nil, closeConnection: Bool = false) throws(CourierError) {
+        guard let scheme = head.scheme, let authority = head.authority else {
+            throw .invalidURL(url: head.path ?? "", reason: "the request head needs a scheme and an authority")
+        }
+        let text = "\(scheme)://\(authority)\(head.path ?? "/")"
+        guard let url = URL(string: text) else {
+            throw .invalidURL(url: RequestTarget.redact(text), reason: "it could not be parsed")
+        }
+        self.init(method: head.method, url: url, headerFields: head.headerFields, body: body, closeConnection: closeConnection)
+    }
+
     public var description: String {
         let shown = (try? RequestTarget.parse(url).redactedURL) ?? RequestTarget.redact(url.absoluteString)
         return "\(method.rawValue) \(shown)"

@@ -158,6 +158,24 @@ extension Network {
             try await server.shutdown()
         }
 
+        @Test func aServerThatClosesAfterEveryThirdRequestIsFollowed() async throws {
+            var behavior = TestServerBehavior()
+            behavior.closeAfterRequests = 3
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client()
+            for index in 0..<9 {
+                let head = HTTPRequest(method: .put, scheme: "http", authority: "127.0.0.1:\(server.port)", path: "/item/\(index)")
+                let response = try await client.send(try Request(head, body: .string("item \(index)")), maxBodyBytes: 16)
+                #expect(response.status == .ok)
+            }
+            #expect(server.acceptedConnections == 3)
+            #expect(server.connections.map { $0.requests.count } == [3, 3, 3])
+            #expect(server.requests.map(\.uri) == (0..<9).map { "/item/\($0)" })
+            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            await client.shutdown()
+            try await server.shutdown()
+        }
+
         @Test func closeConnectionSendsTheHeaderAndClosesAfterTheResponse() async throws {
             let server = try await TestServer.start()
             let client = Fixture.client()
