@@ -42,6 +42,16 @@ public struct TestServerBehavior: Sendable {
     /// Answer `Expect: 100-continue` with this final status instead, without reading the body. Default `nil`.
     public var rejectExpectContinueStatus: Int? = nil
 
+    /// On the Nth request of each connection, read the whole request (it is recorded: processed) and then close
+    /// the connection without answering. Default `nil` (never).
+    public var dropWithoutAnswerOnRequest: Int? = nil
+    /// Send `Keep-Alive: timeout=N` with this N on kept-alive responses. Default `nil` (no such header).
+    public var keepAliveTimeoutHint: Int? = nil
+    /// Send `Keep-Alive: max=M` with M counting down from this value minus one (response k of a connection
+    /// carries `max=value-k`), and close the connection after the response that carries `max=0`.
+    /// Default `nil` (no max, no countdown).
+    public var keepAliveMaxCountdown: Int? = nil
+
     /// A well-behaved keep-alive server.
     public init() {}
 }

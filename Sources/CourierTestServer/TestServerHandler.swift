@@ -84,6 +84,10 @@ final class TestServerHandler: ChannelDuplexHandler {
             record(head, complete: true)
             if answeredEarly { return }
             let number = requestNumber
+            if behavior.dropWithoutAnswerOnRequest == number {
+                context.close(promise: nil)
+                return
+            }
             if behavior.responseDelayMilliseconds > 0 {
                 context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(behavior.responseDelayMilliseconds))) {
                     self.respond(context: context, head: head, number: number)
@@ -143,8 +147,17 @@ final class TestServerHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n")), promise: nil)
         }
         let http10Close = behavior.http10 && !behavior.sendKeepAliveHeader
-        let close = !behavior.keepAlive || http10Close || clientClose || behavior.closeAfterRequests == number
-        writeResponse(context: context, status: status, body: body, close: close, chunked: chunked, isHead: head.method == .HEAD)
+        let remaining = behavior.keepAliveMaxCountdown.map { $0 - number }
+        let close =
+            !behavior.keepAlive || http10Close || clientClose || behavior.closeAfterRequests == number
+            || remaining.map { $0 <= 0 } ?? false
+        var hints: [String] = []
+        if let timeout = behavior.keepAliveTimeoutHint { hints.append("timeout=\(timeout)") }
+        if let remaining { hints.append("max=\(max(0, remaining))") }
+        writeResponse(
+            context: context, status: status, body: body, close: close, chunked: chunked, isHead: head.method == .HEAD,
+            keepAlive: hints.isEmpty ? nil : hints.joined(separator: ", "),
+            quietClose: remaining != nil)
         if !close, behavior.abruptCloseAfterResponses == number {
             context.close(promise: nil)
         } else if !close, let idle = behavior.idleCloseAfterMilliseconds {
@@ -154,9 +167,11 @@ final class TestServerHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Writes one response; `keepAlive` is a `Keep-Alive` header value, `quietClose` closes without saying
+    /// `Connection: close` (as servers that count down `max` do).
     private func writeResponse(
         context: ChannelHandlerContext, status: Int, body: ByteBuffer, close: Bool, chunked: Bool = false,
-        isHead: Bool = false
+        isHead: Bool = false, keepAlive: String? = nil, quietClose: Bool = false
     ) {
         var text = behavior.http10 ? "HTTP/1.0 \(status) \(reason(status))\r\n" : "HTTP/1.1 \(status) \(reason(status))\r\n"
         text += "X-Connection-Number: \(connectionNumber)\r\nX-Request-Number: \(requestNumber)\r\n"
@@ -164,7 +179,8 @@ final class TestServerHandler: ChannelDuplexHandler {
         if !noBody {
             text += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(body.readableBytes)\r\n"
         }
-        if close && !behavior.http10 {
+        if let keepAlive { text += "Keep-Alive: \(keepAlive)\r\n" }
+        if close && !behavior.http10 && !quietClose {
             text += "Connection: close\r\n"
         } else if behavior.sendKeepAliveHeader && !close {
             text += "Connection: keep-alive\r\n"

@@ -15,6 +15,7 @@ public final class Client: Sendable {
     public let configuration: Configuration
     let pool: ConnectionPool
     private let isShutdown = NIOLockedValueBox(false)
+    private let counters = NIOLockedValueBox(Statistics(connectionsOpened: 0, retries: 0))
 
     /// Creates a client.
     ///
@@ -53,39 +54,32 @@ public final class Client: Sendable {
     ) async throws -> Result {
         guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
         let target = try RequestTarget.parse(request.url)
-        var source: BodyChunkSource? = nil
-        var inline: ByteBuffer? = nil
-        var declaredLength: Int64? = nil
-        switch request.body?.storage {
-        case .none:
-            break
-        case .bytes(let buffer):
-            inline = buffer
-            declaredLength = Int64(buffer.readableBytes)
-        case .file(let path, let range):
-            let file = FileChunkSource(path: path, range: range)
-            try await file.open()
-            source = file
-            declaredLength = file.length
-        case .stream(let length, let makeSource):
-            source = makeSource()
-            declaredLength = length
-        }
-        defer { source?.close() }
-        let framing = try RequestValidator.framing(
-            fields: request.headerFields, hasBody: request.body != nil, declaredLength: declaredLength)
-        if case .length(let length) = framing { declaredLength = length }
-        let head = Self.makeHead(request, target: target, framing: framing)
-
-        var attempt = 0
+        let idempotent = RetryDecision.isIdempotent(request.method)
+        let hasKey = request.headerFields.contains { $0.name.canonicalName == "idempotency-key" }
+        // A stream is made once: it can be sent again only if no chunk of it was read.
+        var stream: BodyChunkSource? = nil
+        if case .stream(_, let makeSource) = request.body?.storage { stream = makeSource() }
+        var retries = 0
         while true {
-            attempt += 1
+            let body = try await PreparedBody.make(request, stream: stream)
+            defer { if stream == nil { body.source?.close() } }
+            let framing = try RequestValidator.framing(
+                fields: request.headerFields, hasBody: request.body != nil, declaredLength: body.declaredLength)
+            var declaredLength = body.declaredLength
+            var contentLength: Int64? = nil
+            if case .length(let length) = framing {
+                declaredLength = length
+                contentLength = length
+            }
+            let head = Self.makeHead(request, target: target, framing: framing)
+
             let (connection, reused) = try await pool.lease(origin: target.origin)
             let exchange = Exchange(
                 eventLoop: connection.eventLoop,
                 requestHead: head,
-                inlineBody: inline,
-                streamsBody: source != nil,
+                inlineBody: body.inline,
+                streamsBody: body.source != nil,
+                contentLength: contentLength,
                 settings: .init(
                     maxDrainBytes: configuration.limits.maxDrainBytes,
                     drainTimeout: configuration.limits.drainTimeout.timeAmount,
@@ -93,23 +87,79 @@ public final class Client: Sendable {
                 )
             )
             connection.start(exchange)
+            let writer = startBodyWriter(body.source, declaredLength: declaredLength, exchange: exchange)
             let response: Response
             do {
-                response = try await withBodyWriter(source, declaredLength: declaredLength, exchange: exchange) {
+                response = try await withTaskCancellationHandler {
                     try await exchange.response()
+                } onCancel: {
+                    writer?.cancel()
                 }
             } catch let error as CourierError {
-                if reused, !exchange.wroteAnything, attempt < 4 { continue }
+                // The exchange failed: the writer's next write returns false; wait for it before the source closes.
+                writer?.cancel()
+                await writer?.value
+                let attempt = RetryDecision.Attempt(
+                    failure: Self.classify(error),
+                    connectionReused: reused,
+                    requestBytesWritten: exchange.wroteAnything,
+                    responseBytesReceived: exchange.responseStarted,
+                    idempotentMethod: idempotent,
+                    hasIdempotencyKey: hasKey,
+                    bodyReplayable: !(body.source?.wasPulled ?? false) || stream == nil,
+                    policy: request.retryPolicy
+                )
+                if retries < RetryDecision.maxRetries, RetryDecision.shouldRetry(attempt) {
+                    retries += 1
+                    counters.withLockedValue { $0.retries += 1 }
+                    configuration.logger.debug(
+                        "retrying on another connection",
+                        metadata: ["courier.request": "\(request)", "courier.error": "\(error)"])
+                    continue
+                }
+                stream?.close()
                 throw error
             }
             do {
                 let result = try await handler(response)
-                await exchange.consumerFinished()
+                await finish(exchange, writer: writer, stream: stream)
                 return result
             } catch {
-                await exchange.consumerFinished()
+                await finish(exchange, writer: writer, stream: stream)
                 throw error
             }
+        }
+    }
+
+    /// Ends an exchange after the caller's scope: drains or closes the connection, then stops the body writer
+    /// (the exchange is over, so it has nothing left to send) and waits for it before any source is closed.
+    private func finish(_ exchange: Exchange, writer: Task<Void, Never>?, stream: BodyChunkSource?) async {
+        await exchange.consumerFinished()
+        if let writer {
+            writer.cancel()
+            await writer.value
+        }
+        stream?.close()
+    }
+
+    /// Counts kept since the client was created.
+    public struct Statistics: Sendable, Equatable {
+        /// Connections that finished opening.
+        public var connectionsOpened: Int
+        /// Requests sent again on another connection after their connection failed (see ``RetryPolicy``).
+        public var retries: Int
+    }
+
+    /// Counts kept since the client was created.
+    public var statistics: Statistics {
+        Statistics(connectionsOpened: pool.connectionsOpened, retries: counters.withLockedValue { $0.retries })
+    }
+
+    /// The retry table's view of a failure: a lost connection, or anything else.
+    static func classify(_ error: CourierError) -> RetryDecision.Failure {
+        switch error {
+        case .connectionClosedBeforeResponse, .ioFailed: return .connectionLost
+        default: return .other
         }
     }
 
@@ -130,37 +180,20 @@ public final class Client: Sendable {
         await pool.shutdown()
     }
 
-    /// Runs `body` (which waits for the response head) while a child task streams the request body.
+    /// Starts a task that streams the request body; `nil` when the body went out with the head.
     ///
     /// The writer waits until the head is written, stops without error when the server no longer wants the
     /// body, and fails the exchange (closing the connection) when the source breaks its declared length.
-    private func withBodyWriter(
-        _ source: BodyChunkSource?,
-        declaredLength: Int64?,
-        exchange: Exchange,
-        _ body: () async throws -> Response
-    ) async throws -> Response {
-        guard let source else { return try await body() }
-        let writer = Task { await Self.writeBody(source, declaredLength: declaredLength, exchange: exchange) }
-        return try await withTaskCancellationHandler {
-            do {
-                let response = try await body()
-                return response
-            } catch {
-                writer.cancel()
-                await writer.value
-                throw error
-            }
-        } onCancel: {
-            writer.cancel()
-        }
+    /// The caller awaits it before closing the source, so no read can touch a closed file.
+    private func startBodyWriter(_ source: BodyChunkSource?, declaredLength: Int64?, exchange: Exchange) -> Task<Void, Never>? {
+        guard let source else { return nil }
+        return Task { await Self.writeBody(source, declaredLength: declaredLength, exchange: exchange) }
     }
 
     private static func writeBody(_ source: BodyChunkSource, declaredLength: Int64?, exchange: Exchange) async {
         guard await exchange.waitUntilStarted() else { return }
         var sent: Int64 = 0
         do {
-            try await source.open()
             while let chunk = try await source.next() {
                 let next = sent + Int64(chunk.readableBytes)
                 if let declaredLength, next > declaredLength {

@@ -18,6 +18,8 @@ public struct Request: Sendable, CustomStringConvertible {
     /// Sends `Connection: close` and closes the connection after the response (like Go's `Request.Close`).
     /// Default `false`: the connection is kept for reuse when both sides allow it.
     public var closeConnection: Bool
+    /// Which failures send this request again on another connection; default ``RetryPolicy/safe``.
+    public var retryPolicy: RetryPolicy = .safe
 
     /// Creates a request from typed parts.
     public init(

@@ -33,6 +33,7 @@ final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
     override var length: Int64? { end - start }
 
     override func open() async throws {
+        precondition(descriptor < 0, "a file source is opened once")
         let path = self.path
         let range = self.range
         let (fd, size) = try await NIOThreadPool.singleton.runIfActive { () throws -> (CInt, Int64) in

@@ -67,6 +67,8 @@ public struct RequestBody: Sendable {
 /// `@unchecked Sendable` because it is handed from the task that opens it to the task that writes the body;
 /// it is used by one task at a time, never concurrently.
 class BodyChunkSource: @unchecked Sendable {
+    /// Whether `next()` was ever called (a stream that was read cannot be replayed).
+    final var wasPulled = false
     /// The length in bytes when it is known, available after `open()`.
     var length: Int64? { nil }
     /// Prepares the source (opens a file); throws ``CourierError`` when that fails.
@@ -85,6 +87,7 @@ final class AsyncSequenceChunkSource<Chunks: AsyncSequence>: BodyChunkSource, @u
     }
 
     override func next() async throws -> ByteBuffer? {
+        wasPulled = true
         while true {
             do {
                 guard let chunk = try await iterator.next() else { return nil }

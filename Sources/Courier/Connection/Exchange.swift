@@ -34,6 +34,8 @@ final class Exchange: @unchecked Sendable {
         var failure: CourierError? = nil
         var announcedFraming: ResponseFraming? = nil
         var wroteAnything = false
+        /// Some part of a response (an interim one included) arrived.
+        var responseStarted = false
         /// The exchange ended: its connection was released to the pool or closed.
         var finished = false
     }
@@ -48,6 +50,9 @@ final class Exchange: @unchecked Sendable {
     private let requestHead: HTTPRequestHead
     private let inlineBody: ByteBuffer?
     private let streamsBody: Bool
+    /// The body's `Content-Length`, when it is sent with one.
+    private let contentLength: Int64?
+    private var bodyBytesWritten: Int64 = 0
     private let expectContinue: Bool
     private let requestTokens: ConnectionTokens
     private let settings: Settings
@@ -60,6 +65,7 @@ final class Exchange: @unchecked Sendable {
     private(set) var responsePhase: ResponsePhase = .waitingForHead
     private var responseVersion = (major: 1, minor: 1)
     private var responseTokens = ConnectionTokens.none
+    private var hints = KeepAliveHints()
     private var framing: ResponseFraming = .untilClose
     private let headPromise: EventLoopPromise<Response>
     private let endPromise: EventLoopPromise<Void>
@@ -81,12 +87,14 @@ final class Exchange: @unchecked Sendable {
         requestHead: HTTPRequestHead,
         inlineBody: ByteBuffer?,
         streamsBody: Bool,
+        contentLength: Int64? = nil,
         settings: Settings
     ) {
         self.eventLoop = eventLoop
         self.requestHead = requestHead
         self.inlineBody = inlineBody
         self.streamsBody = streamsBody
+        self.contentLength = contentLength
         self.expectContinue = (inlineBody != nil || streamsBody)
             && requestHead.headers["expect"].contains { $0.trimmingHTTPWhitespace().equalsIgnoringASCIICase("100-continue") }
         self.requestTokens = ConnectionTokens(headerValues: requestHead.headers["connection"])
@@ -106,6 +114,8 @@ final class Exchange: @unchecked Sendable {
     var announcedFraming: ResponseFraming? { shared.withLockedValue { $0.announcedFraming } }
     /// Whether any byte of the request was handed to the connection.
     var wroteAnything: Bool { shared.withLockedValue { $0.wroteAnything } }
+    /// Whether any part of a response arrived.
+    var responseStarted: Bool { shared.withLockedValue { $0.responseStarted } }
 
     // MARK: Caller side
 
@@ -191,6 +201,7 @@ final class Exchange: @unchecked Sendable {
         guard !finished else { return }
         switch part {
         case .head(let head):
+            if responsePhase == .waitingForHead { shared.withLockedValue { $0.responseStarted = true } }
             receivedHead(head)
         case .body(let buffer):
             guard responsePhase == .receivingBody else {
@@ -237,6 +248,7 @@ final class Exchange: @unchecked Sendable {
         }
         responseVersion = (head.version.major, head.version.minor)
         responseTokens = ConnectionTokens(headerValues: head.headers["connection"])
+        hints = KeepAliveHints(headerValues: head.headers["keep-alive"])
         framing = ResponseFraming.of(
             requestMethodIsHead: requestHead.method == .HEAD,
             status: code,
@@ -245,6 +257,12 @@ final class Exchange: @unchecked Sendable {
         )
         let framing = self.framing
         shared.withLockedValue { $0.announcedFraming = framing }
+        if requestPhase == .sendingBody, let contentLength, bodyBytesWritten == contentLength, let context {
+            // Every declared byte is out; the server answered before the writer got to say so. The request is
+            // complete (the end of a Content-Length body puts nothing on the wire).
+            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            requestPhase = .complete
+        }
         if requestPhase == .waitingForContinue || requestPhase == .sendingBody {
             // The server answered before the body was complete: stop sending it (RFC 9112 asks clients to
             // watch for such responses while sending); the connection cannot be reused since the request
@@ -284,6 +302,7 @@ final class Exchange: @unchecked Sendable {
         }
         if let chunk = heldChunk {
             heldChunk = nil
+            bodyBytesWritten += Int64(chunk.readableBytes)
             context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
             if context.channel.isWritable {
                 writerPromise?.succeed(true)
@@ -303,6 +322,7 @@ final class Exchange: @unchecked Sendable {
             writerPromise = promise
             return promise.futureResult
         case .sendingBody:
+            bodyBytesWritten += Int64(chunk.readableBytes)
             context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
             handler?.noteProgress()
             if context.channel.isWritable { return eventLoop.makeSucceededFuture(true) }
@@ -395,7 +415,7 @@ final class Exchange: @unchecked Sendable {
         source?.finish(error)
         writerPromise?.succeed(false)
         writerPromise = nil
-        handler?.exchangeEnded(self, reusable: false)
+        handler?.exchangeEnded(self, reusable: false, hints: hints)
         markFinished()
     }
 
@@ -407,7 +427,7 @@ final class Exchange: @unchecked Sendable {
         continueTimer?.cancel()
         writerPromise?.succeed(false)
         writerPromise = nil
-        handler?.exchangeEnded(self, reusable: false)
+        handler?.exchangeEnded(self, reusable: false, hints: hints)
         markFinished()
     }
 
@@ -427,7 +447,8 @@ final class Exchange: @unchecked Sendable {
                 responseComplete: true,
                 protocolError: false
             ))
-        handler?.exchangeEnded(self, reusable: reusable)
+        // `max=0`: the server will not take another request on this connection.
+        handler?.exchangeEnded(self, reusable: reusable && hints.maxRequests != 0, hints: hints)
         markFinished()
     }
 }

@@ -10,8 +10,9 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
 
-    /// Called once per exchange when it ends: `true` when the connection may carry another request.
-    var onExchangeEnded: ((Bool) -> Void)?
+    /// Called once per exchange when it ends: `true` when the connection may carry another request, and the
+    /// server's `Keep-Alive` hints.
+    var onExchangeEnded: ((Bool, KeepAliveHints) -> Void)?
 
     private let stallTimeout: TimeAmount
     private let maxHeadBytes: Int
@@ -50,11 +51,11 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     // MARK: Called by the exchange
 
-    func exchangeEnded(_ exchange: Exchange, reusable: Bool) {
+    func exchangeEnded(_ exchange: Exchange, reusable: Bool, hints: KeepAliveHints) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
         if !reusable { context?.close(promise: nil) }
-        onExchangeEnded?(reusable)
+        onExchangeEnded?(reusable, hints)
         if reusable { readIfPending() }
     }
 
@@ -88,7 +89,10 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             if parserError == .headerOverflow {
                 courierError = .responseHeadTooLarge(limit: maxHeadBytes)
             } else if parserError == .invalidEOFState {
-                courierError = .connectionClosedDuringBody(reason: "the server closed the connection mid-body")
+                courierError =
+                    exchange?.responsePhase == .waitingForHead
+                    ? .malformedResponse(reason: "the connection closed in the middle of the response head")
+                    : .connectionClosedDuringBody(reason: "the server closed the connection mid-body")
             } else {
                 courierError = .malformedResponse(reason: parserError.courierReason)
             }

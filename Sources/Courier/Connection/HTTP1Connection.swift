@@ -38,7 +38,7 @@ final class HTTP1Connection: Sendable {
     }
 
     /// Installs the callback that returns the connection to the pool; must run on the event loop.
-    func setExchangeEndedCallback(_ callback: @escaping (Bool) -> Void) {
+    func setExchangeEndedCallback(_ callback: @escaping (Bool, KeepAliveHints) -> Void) {
         handler.value.onExchangeEnded = callback
     }
 

@@ -125,8 +125,8 @@ final class ConnectionPool: Sendable {
         dialer.connect(to: origin, id: id, on: eventLoop).whenComplete { result in
             switch result {
             case .success(let connection):
-                connection.setExchangeEndedCallback { [weak self] reusable in
-                    self?.released(id, reusable: reusable)
+                connection.setExchangeEndedCallback { [weak self] reusable, hints in
+                    self?.released(id, reusable: reusable, hints: hints)
                 }
                 let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
                     state.connections[id] = connection
@@ -153,8 +153,8 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    private func released(_ id: Int, reusable: Bool) {
-        let actions = state.withLockedValue { $0.machine.released(id, reusable: reusable, now: .now) }
+    private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints) {
+        let actions = state.withLockedValue { $0.machine.released(id, reusable: reusable, now: .now, hints: hints) }
         run(actions)
         if reusable { scheduleSweepIfNeeded() }
     }

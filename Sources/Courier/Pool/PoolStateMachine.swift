@@ -49,6 +49,15 @@ struct PoolStateMachine {
         var origin: Origin
         var state: ConnectionState
         var served: Int = 0
+        /// How long this connection may stay idle: the pool's idle timeout, lowered by the server's hints.
+        var idleTimeout: Duration
+        /// What the server last announced in `Keep-Alive`.
+        var hints = KeepAliveHints()
+
+        func isExpired(at now: ContinuousClock.Instant) -> Bool {
+            guard case .idle(let since) = state else { return false }
+            return since.duration(to: now) >= idleTimeout
+        }
     }
 
     struct OriginState {
@@ -85,8 +94,8 @@ struct PoolStateMachine {
         var state = origins[origin, default: OriginState()]
         var actions: [Action] = []
         while let id = state.idle.popLast() {
-            guard case .idle(let since) = connections[id]?.state else { continue }
-            if since.duration(to: now) >= idleTimeout {
+            guard let connection = connections[id], case .idle = connection.state else { continue }
+            if connection.isExpired(at: now) {
                 connections[id]?.state = .closing
                 actions.append(.close(id))
                 continue
@@ -146,9 +155,16 @@ struct PoolStateMachine {
     }
 
     /// The request on connection `id` ended; `reusable` when the keep-alive policy allows another request.
-    mutating func released(_ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant) -> [Action] {
+    /// `hints` is what the response announced in `Keep-Alive`: its timeout lowers this connection's idle timeout.
+    mutating func released(
+        _ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant, hints: KeepAliveHints = KeepAliveHints()
+    ) -> [Action] {
         guard let connection = connections[id], connection.state == .leased else { return [] }
-        guard reusable, !isShutdown else {
+        if !hints.isEmpty {
+            connections[id]!.hints = hints
+            connections[id]!.idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
+        }
+        guard reusable, !isShutdown, connections[id]!.idleTimeout > .zero else {
             connections[id]!.state = .closing
             return [.close(id)]
         }
@@ -190,9 +206,7 @@ struct PoolStateMachine {
         var actions: [Action] = []
         for (origin, var state) in origins where !state.idle.isEmpty {
             state.idle.removeAll { id in
-                guard case .idle(let since) = connections[id]?.state, since.duration(to: now) >= idleTimeout else {
-                    return false
-                }
+                guard connections[id]?.isExpired(at: now) == true else { return false }
                 connections[id]!.state = .closing
                 actions.append(.close(id))
                 return true
@@ -205,7 +219,7 @@ struct PoolStateMachine {
     /// The earliest instant at which an idle connection expires, if any is idle.
     var nextExpiry: ContinuousClock.Instant? {
         connections.values.compactMap { connection -> ContinuousClock.Instant? in
-            if case .idle(let since) = connection.state { return since + idleTimeout }
+            if case .idle(let since) = connection.state { return since + connection.idleTimeout }
             return nil
         }.min()
     }
@@ -233,7 +247,7 @@ struct PoolStateMachine {
     private mutating func makeConnection(origin: Origin, in state: inout OriginState) -> ConnectionID {
         let id = nextConnectionID
         nextConnectionID += 1
-        connections[id] = Connection(origin: origin, state: .opening)
+        connections[id] = Connection(origin: origin, state: .opening, idleTimeout: idleTimeout)
         state.count += 1
         return id
     }

@@ -22,7 +22,7 @@ import Testing
                 id: 1, channel: channel, origin: Origin(scheme: "http", host: "example.com", port: 80),
                 configuration: Configuration())
             let ends = self.ends
-            connection.setExchangeEndedCallback { ends.values.append($0) }
+            connection.setExchangeEndedCallback { reusable, _ in ends.values.append(reusable) }
         }
 
         /// Starts a request and returns its exchange and the bytes written for it.
@@ -72,6 +72,8 @@ import Testing
         ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", false),
         ("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", true),
         ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
+        ("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=0\r\nContent-Length: 0\r\n\r\n", false),
+        ("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=1\r\nContent-Length: 0\r\n\r\n", true),
         ("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", true),
     ])
     func theServersWordDecidesReuse(response: String, reusable: Bool) throws {

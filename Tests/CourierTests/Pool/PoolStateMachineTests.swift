@@ -64,6 +64,24 @@ import Testing
         #expect(machine.requestConnection(3, origin: a, now: t0 + .seconds(20)) == [.close(2), .open(3, a)])
     }
 
+    @Test func aKeepAliveTimeoutHintExpiresTheConnectionBeforeTheServerDoes() {
+        var machine = Machine(maxConnectionsPerHost: 4, idleTimeout: .seconds(60))
+        _ = machine.requestConnection(1, origin: a, now: t0)
+        _ = machine.connected(1, now: t0)
+        // The server keeps idle connections for 1 s: Courier keeps this one 750 ms.
+        _ = machine.released(1, reusable: true, now: t0, hints: KeepAliveHints(timeoutSeconds: 1, maxRequests: 4))
+        #expect(machine.connections[1]?.hints == KeepAliveHints(timeoutSeconds: 1, maxRequests: 4))
+        #expect(machine.nextExpiry == t0 + .milliseconds(750))
+        #expect(machine.requestConnection(2, origin: a, now: t0 + .milliseconds(749)) == [.lease(1, to: 2, reused: true)])
+        _ = machine.released(1, reusable: true, now: t0 + .seconds(1), hints: KeepAliveHints(timeoutSeconds: 1, maxRequests: 3))
+        #expect(machine.closeExpired(now: t0 + .milliseconds(1749)) == [])
+        #expect(machine.closeExpired(now: t0 + .milliseconds(1750)) == [.close(1)])
+        // A hint without a timeout leaves the pool's idle timeout; timeout=0 closes at once.
+        _ = machine.requestConnection(3, origin: a, now: t0 + .seconds(2))
+        _ = machine.connected(2, now: t0 + .seconds(2))
+        #expect(machine.released(2, reusable: true, now: t0 + .seconds(2), hints: KeepAliveHints(timeoutSeconds: 0)) == [.close(2)])
+    }
+
     @Test func cancellingAWaiterAnswersItOnce() {
         var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60))
         _ = machine.requestConnection(1, origin: a, now: t0)
