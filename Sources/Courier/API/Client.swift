@@ -73,7 +73,13 @@ public final class Client: Sendable {
             }
             let head = Self.makeHead(request, target: target, framing: framing)
 
-            let (connection, reused) = try await pool.lease(origin: target.origin)
+            let asked = ContinuousClock.now
+            let lease = try await pool.lease(origin: target.origin)
+            let (connection, reused) = (lease.connection, lease.reused)
+            request.onConnectionObtained?(
+                ConnectionObtained(
+                    connectionID: connection.id, reused: reused, idleTime: lease.idleTime,
+                    queueWait: asked.duration(to: .now)))
             let exchange = Exchange(
                 eventLoop: connection.eventLoop,
                 requestHead: head,
@@ -109,8 +115,12 @@ public final class Client: Sendable {
                     bodyReplayable: !(body.source?.wasPulled ?? false) || stream == nil,
                     policy: request.retryPolicy
                 )
-                if retries < RetryDecision.maxRetries, RetryDecision.shouldRetry(attempt) {
-                    retries += 1
+                // A reused connection that failed before anything was written is a dead pooled connection; each
+                // such attempt removes one, so those retries are bounded by the pool and not counted against
+                // the limit (as Go's transport does). The limit bounds every other re-send.
+                let deadPooledConnection = reused && !attempt.requestBytesWritten
+                if RetryDecision.shouldRetry(attempt), deadPooledConnection || retries < RetryDecision.maxRetries {
+                    if !deadPooledConnection { retries += 1 }
                     counters.withLockedValue { $0.retries += 1 }
                     configuration.logger.debug(
                         "retrying on another connection",

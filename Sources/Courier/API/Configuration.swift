@@ -6,15 +6,41 @@ import NIOPosix
 public struct Configuration: Sendable {
     /// Connection pool limits.
     public struct Pool: Sendable {
+        /// A limit on connections across all origins.
+        public enum Budget: Sendable, Equatable {
+            /// Default: one budget shared by every client in the process that uses `.automatic`, of
+            /// `max(1, min(4096, RLIMIT_NOFILE soft limit / 2))` connections (half the descriptors are left to the
+            /// application; an unlimited soft limit gives 4,096).
+            case automatic
+            /// A budget of this many connections (at least 1) for this client alone.
+            case limit(Int)
+        }
+
         /// Connections open at once to one origin (scheme, host, port), counting those being opened and
         /// those closing. Default 8. Requests beyond it wait in a first-in, first-out queue.
         public var maxConnectionsPerHost: Int
-        /// How long a connection may sit idle in the pool before it is closed. Default 60 s.
+        /// Connections open at once across all origins, counting those being opened and those closing (a slot
+        /// is freed when a close has completed). Default ``Budget/automatic``. When it is full, the least recently
+        /// used idle connection is closed to make room; otherwise requests wait, the longest-waiting origin first.
+        public var maxConnections: Budget
+        /// How long a request may wait for a connection before failing with
+        /// ``CourierError/connectionAcquireTimeout(origin:waited:maxConnectionsPerHost:maxConnections:)``.
+        /// Default `nil`: wait as long as it takes (cancelling the task stops the wait at once).
+        public var connectionAcquireTimeout: Duration?
+        /// How long a connection may sit idle in the pool before it is closed. Default 60 s; a server's
+        /// `Keep-Alive: timeout=N` lowers it for that connection.
         public var idleTimeout: Duration
 
         /// Creates pool settings.
-        public init(maxConnectionsPerHost: Int = 8, idleTimeout: Duration = .seconds(60)) {
+        public init(
+            maxConnectionsPerHost: Int = 8,
+            maxConnections: Budget = .automatic,
+            connectionAcquireTimeout: Duration? = nil,
+            idleTimeout: Duration = .seconds(60)
+        ) {
             self.maxConnectionsPerHost = max(1, maxConnectionsPerHost)
+            self.maxConnections = maxConnections
+            self.connectionAcquireTimeout = connectionAcquireTimeout
             self.idleTimeout = idleTimeout
         }
     }
@@ -74,6 +100,8 @@ public struct Configuration: Sendable {
     public var logger: Logger
     /// Test seam: replaces DNS resolution (tests must never look up names that do not exist).
     var resolverFactory: (@Sendable (EventLoop) -> Resolver & Sendable)?
+    /// Test seam: a budget shared with other clients, in place of `pool.maxConnections`.
+    var sharedBudget: ConnectionBudget?
 
     /// Creates a configuration.
     public init(
@@ -87,6 +115,7 @@ public struct Configuration: Sendable {
         self.limits = limits
         self.logger = logger
         self.resolverFactory = nil
+        self.sharedBudget = nil
     }
 }
 

@@ -33,6 +33,9 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
     case bodySourceFailed(reason: String)
     /// No byte moved for `timeout` while a request body was being sent or a response body received.
     case stalled(timeout: Duration)
+    /// The request waited `waited` for a connection to `origin` without getting one: the per-origin limit
+    /// (`maxConnectionsPerHost`) and the connection budget (`maxConnections`) were in use.
+    case connectionAcquireTimeout(origin: String, waited: Duration, maxConnectionsPerHost: Int, maxConnections: Int)
     /// The task was cancelled; the connection it used was closed.
     case cancelled
     /// The client was shut down; no new requests are accepted.
@@ -75,6 +78,9 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
             return "could not read the request body: \(reason)"
         case .stalled(let timeout):
             return "the transfer stalled: no byte was sent or received for \(timeout)"
+        case .connectionAcquireTimeout(let origin, let waited, let perHost, let budget):
+            return "no connection to \(origin) became free within \(waited): the limits of \(perHost) connections "
+                + "per host and \(budget) in all were in use"
         case .cancelled:
             return "the request was cancelled"
         case .shutdown:

@@ -20,6 +20,9 @@ public struct Request: Sendable, CustomStringConvertible {
     public var closeConnection: Bool
     /// Which failures send this request again on another connection; default ``RetryPolicy/safe``.
     public var retryPolicy: RetryPolicy = .safe
+    /// Called each time an attempt of this request got its connection (like Go's httptrace `GotConn`).
+    /// Default `nil`. It runs on the calling task; keep it short.
+    public var onConnectionObtained: (@Sendable (ConnectionObtained) -> Void)? = nil
 
     /// Creates a request from typed parts.
     public init(
@@ -77,4 +80,17 @@ public struct Request: Sendable, CustomStringConvertible {
         let shown = (try? RequestTarget.parse(url).redactedURL) ?? RequestTarget.redact(url.absoluteString)
         return "\(method.rawValue) \(shown)"
     }
+}
+
+/// How a request got its connection, reported to ``Request/onConnectionObtained``.
+public struct ConnectionObtained: Sendable {
+    /// The connection's id, unique within the client, in opening order.
+    public var connectionID: Int
+    /// Whether the connection carried an earlier request.
+    public var reused: Bool
+    /// How long it sat idle in the pool before this request took it; zero when it was handed over directly
+    /// or is new.
+    public var idleTime: Duration
+    /// How long the request waited for it, from asking the pool to getting it (includes connecting).
+    public var queueWait: Duration
 }

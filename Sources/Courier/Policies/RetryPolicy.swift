@@ -44,7 +44,8 @@ enum RetryDecision {
         var policy: RetryPolicy
     }
 
-    /// Re-sends at most this many times per request.
+    /// Re-sends at most this many times per request, not counting attempts on pooled connections that turned out
+    /// dead before any byte was written (each removes one dead connection, so they are bounded by the pool).
     static let maxRetries = 3
 
     static func shouldRetry(_ attempt: Attempt) -> Bool {

@@ -4,10 +4,17 @@ import NIOCore
 
 /// Executes ``PoolStateMachine`` decisions: decides under its lock, does I/O after releasing it.
 final class ConnectionPool: Sendable {
+    private struct Waiter {
+        var continuation: CheckedContinuation<Lease, Error>
+        var origin: Origin
+        var since: ContinuousClock.Instant
+        var timer: Scheduled<Void>?
+    }
+
     private struct State: Sendable {
         var machine: PoolStateMachine
         var connections: [Int: HTTP1Connection] = [:]
-        var waiters: [Int: CheckedContinuation<(HTTP1Connection, Bool), Error>] = [:]
+        var waiters: [Int: Waiter] = [:]
         var connectErrors: [Int: CourierError] = [:]
         var nextRequestID = 1
         var sweepScheduled = false
@@ -19,6 +26,9 @@ final class ConnectionPool: Sendable {
     private let group: EventLoopGroup
     private let dialer: Dialer
     private let logger: Logger
+    private let budget: ConnectionBudget
+    private let acquireTimeout: Duration?
+    private let maxConnectionsPerHost: Int
 
     init(configuration: Configuration, group: EventLoopGroup) {
         self.state = NIOLockedValueBox(
@@ -30,15 +40,40 @@ final class ConnectionPool: Sendable {
         self.group = group
         self.dialer = Dialer(configuration: configuration)
         self.logger = configuration.logger
+        self.acquireTimeout = configuration.pool.connectionAcquireTimeout
+        self.maxConnectionsPerHost = configuration.pool.maxConnectionsPerHost
+        switch configuration.pool.maxConnections {
+        case _ where configuration.sharedBudget != nil: self.budget = configuration.sharedBudget!
+        case .automatic: self.budget = .processWide
+        case .limit(let limit): self.budget = ConnectionBudget(limit: max(1, limit))
+        }
+        budget.join(self)
+    }
+
+    deinit {
+        budget.leave(self)
     }
 
     /// Connections opened since the pool was created (successful dials).
     var connectionsOpened: Int { state.withLockedValue { $0.opened } }
-    /// Connections currently counted against the limits (opening, idle, leased or closing).
+    /// Connections currently holding a slot (opening, idle, leased or closing).
     var connectionCount: Int { state.withLockedValue { $0.machine.connectionCount } }
+    /// The budget this pool draws from.
+    var budgetLimit: Int { budget.limit }
+    /// Whether this pool draws from `budget`.
+    func drawsFrom(_ budget: ConnectionBudget) -> Bool { self.budget === budget }
 
-    /// Waits for a connection to `origin`; returns it and whether it carried a request before.
-    func lease(origin: Origin) async throws -> (HTTP1Connection, Bool) {
+    /// A connection handed to a request.
+    struct Lease: Sendable {
+        var connection: HTTP1Connection
+        /// It carried a request before.
+        var reused: Bool
+        /// How long it sat idle before this lease.
+        var idleTime: Duration
+    }
+
+    /// Waits for a connection to `origin`.
+    func lease(origin: Origin) async throws -> Lease {
         let requestID = state.withLockedValue { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
@@ -49,12 +84,15 @@ final class ConnectionPool: Sendable {
                     // Checked under the lock: a cancellation handler that ran before this point found nothing
                     // to cancel, but it had already set the flag.
                     if Task.isCancelled { return nil }
-                    state.waiters[requestID] = continuation
+                    state.waiters[requestID] = Waiter(continuation: continuation, origin: origin, since: .now)
                     return state.machine.requestConnection(requestID, origin: origin, now: .now)
                 }
                 guard let actions else {
                     continuation.resume(throwing: CourierError.cancelled)
                     return
+                }
+                if let timeout = acquireTimeout, !actions.contains(where: { $0.isLease(to: requestID) }) {
+                    armAcquireTimer(requestID, after: timeout)
                 }
                 run(actions)
             }
@@ -90,33 +128,71 @@ final class ConnectionPool: Sendable {
         for action in actions {
             switch action {
             case .lease(let connectionID, let requestID, let reused):
-                let (continuation, connection) = state.withLockedValue {
-                    ($0.waiters.removeValue(forKey: requestID), $0.connections[connectionID])
+                // The lease was decided under the lock and is handed over after it: the connection may have
+                // closed in between. The machine then forgot it, so the waiter asks again as a new request.
+                let outcome = state.withLockedValue { state -> (Waiter, Lease)? in
+                    guard let waiter = state.waiters[requestID] else { return nil }
+                    guard let connection = state.connections[connectionID] else { return nil }
+                    state.waiters[requestID] = nil
+                    let idle = state.machine.connections[connectionID]?.lastIdle ?? .zero
+                    return (waiter, Lease(connection: connection, reused: reused, idleTime: idle))
                 }
-                guard let continuation else { continue }
-                if let connection {
-                    continuation.resume(returning: (connection, reused))
+                if let (waiter, lease) = outcome {
+                    waiter.timer?.cancel()
+                    waiter.continuation.resume(returning: lease)
                 } else {
-                    continuation.resume(throwing: CourierError.connectionClosedBeforeResponse(reason: "connection vanished"))
+                    run(state.withLockedValue { state -> [PoolStateMachine.Action] in
+                        guard let waiter = state.waiters[requestID] else { return [] }
+                        return state.machine.requestConnection(requestID, origin: waiter.origin, now: .now)
+                    })
                 }
             case .fail(let requestID, let reason):
-                let (continuation, error) = state.withLockedValue { state -> (CheckedContinuation<(HTTP1Connection, Bool), Error>?, CourierError) in
-                    let continuation = state.waiters.removeValue(forKey: requestID)
+                let (waiter, error) = state.withLockedValue { state -> (Waiter?, CourierError) in
+                    let waiter = state.waiters.removeValue(forKey: requestID)
                     switch reason {
-                    case .shutdown: return (continuation, .shutdown)
-                    case .cancelled: return (continuation, .cancelled)
+                    case .shutdown: return (waiter, .shutdown)
+                    case .cancelled: return (waiter, .cancelled)
+                    case .acquireTimeout:
+                        return (
+                            waiter,
+                            .connectionAcquireTimeout(
+                                origin: waiter.map { "\($0.origin)" } ?? "?",
+                                waited: waiter.map { $0.since.duration(to: .now) } ?? .zero,
+                                maxConnectionsPerHost: maxConnectionsPerHost,
+                                maxConnections: budget.limit)
+                        )
                     case .connectFailed(let id):
-                        return (continuation, state.connectErrors.removeValue(forKey: id) ?? .connectFailed(host: "?", port: 0, reason: "unknown"))
+                        return (waiter, state.connectErrors.removeValue(forKey: id) ?? .connectFailed(host: "?", port: 0, reason: "unknown"))
                     }
                 }
-                continuation?.resume(throwing: error)
+                waiter?.timer?.cancel()
+                waiter?.continuation.resume(throwing: error)
             case .open(let connectionID, let origin):
                 open(connectionID, origin: origin)
             case .close(let connectionID):
                 let connection = state.withLockedValue { $0.connections[connectionID] }
                 connection?.channel.close(promise: nil)
+            case .requestSlot:
+                let granted = budget.tryAcquire(for: self)
+                run(state.withLockedValue { granted ? $0.machine.slotGranted() : $0.machine.slotDenied() })
+            case .returnSlot:
+                budget.release()
             }
         }
+    }
+
+    private func armAcquireTimer(_ requestID: Int, after timeout: Duration) {
+        let timer = group.next().scheduleTask(in: timeout.timeAmount) { [weak self] in
+            guard let self else { return }
+            let actions = self.state.withLockedValue { $0.machine.cancel(requestID, reason: .acquireTimeout) }
+            self.run(actions)
+        }
+        let stillWaiting = state.withLockedValue { state -> Bool in
+            guard state.waiters[requestID] != nil else { return false }
+            state.waiters[requestID]!.timer = timer
+            return true
+        }
+        if !stillWaiting { timer.cancel() }
     }
 
     private func open(_ id: Int, origin: Origin) {
@@ -142,7 +218,7 @@ final class ConnectionPool: Sendable {
                 let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
                     state.connectErrors[id] = courierError
                     let actions = state.machine.connectFailed(id)
-                    if !actions.contains(where: { if case .fail(_, .connectFailed(id)) = $0 { return true } else { return false } }) {
+                    if !actions.contains(where: { $0.failsWithConnectError(id) }) {
                         state.connectErrors[id] = nil
                     }
                     return actions
@@ -196,5 +272,29 @@ final class ConnectionPool: Sendable {
             self.run(actions)
             self.scheduleSweepIfNeeded()
         }
+    }
+}
+
+extension ConnectionPool: ConnectionBudget.Member {
+    func budgetSlotFreed() {
+        run(state.withLockedValue { $0.machine.wakeUp() })
+    }
+
+    func budgetEvictIdle() -> Bool {
+        let actions = state.withLockedValue { $0.machine.evictOneIdle() }
+        run(actions)
+        return !actions.isEmpty
+    }
+}
+
+extension PoolStateMachine.Action {
+    func isLease(to request: PoolStateMachine.RequestID) -> Bool {
+        if case .lease(_, let to, _) = self { return to == request }
+        return false
+    }
+
+    func failsWithConnectError(_ id: PoolStateMachine.ConnectionID) -> Bool {
+        if case .fail(_, .connectFailed(let failed)) = self { return failed == id }
+        return false
     }
 }

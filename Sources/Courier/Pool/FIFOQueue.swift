@@ -4,6 +4,13 @@ struct FIFOQueue<Element: Equatable> {
     private var head = 0
 
     var count: Int { storage.count - head }
+    /// The element that `popFirst` would return.
+    var first: Element? { head < storage.count ? storage[head] : nil }
+
+    /// The element `offset` places behind the first, if there is one.
+    func element(at offset: Int) -> Element? {
+        head + offset < storage.count ? storage[head + offset] : nil
+    }
     var isEmpty: Bool { count == 0 }
 
     mutating func append(_ element: Element) {

@@ -1,12 +1,16 @@
 /// The connection pool's decisions, as a pure state machine: events in, actions out. No I/O, no clocks,
 /// no NIO types; time is passed in. ``ConnectionPool`` executes the actions after releasing its lock.
 ///
+/// Connections draw from a budget shared with other pools (``ConnectionBudget``): every connection, from the
+/// moment it starts opening until its close has completed, holds one slot. The machine asks for a slot with
+/// `requestSlot` and is answered with `slotGranted` or `slotDenied`; it gives slots back with `returnSlot`.
+///
 /// Invariants (checked by the randomized tests after every event):
-/// - per origin, `connections opening + idle + leased + closing <= maxConnectionsPerHost`; a connection counts
-///   until its close has completed (`closed`);
+/// - slots held (connections + spare) are exactly those the budget granted and not yet returned;
+/// - per origin, `connections opening + idle + leased + closing <= maxConnectionsPerHost`;
 /// - a connection is leased to at most one request; an idle connection has no waiter for its origin;
 /// - every request is answered exactly once (`lease` or `fail`);
-/// - after `shutdown`, no connection is created or leased and every idle connection is closed.
+/// - after `shutdown`, no connection is created or leased, and every slot is eventually returned.
 struct PoolStateMachine {
     typealias ConnectionID = Int
     typealias RequestID = Int
@@ -20,7 +24,7 @@ struct PoolStateMachine {
         case idle(since: ContinuousClock.Instant)
         /// Carrying a request.
         case leased
-        /// Close requested; still counts against the limits until `closed`.
+        /// Close requested; still holds its slot until `closed`.
         case closing
     }
 
@@ -30,6 +34,8 @@ struct PoolStateMachine {
         case shutdown
         /// The waiting task was cancelled.
         case cancelled
+        /// The request waited longer than the acquire timeout.
+        case acquireTimeout
         /// The connection opened for this origin failed; the shell attaches its error.
         case connectFailed(ConnectionID)
     }
@@ -37,12 +43,16 @@ struct PoolStateMachine {
     enum Action: Equatable {
         /// Hand connection `connection` to `request`; `reused` when it carried a request before.
         case lease(ConnectionID, to: RequestID, reused: Bool)
-        /// Open connection `id` to `origin`.
+        /// Open connection `id` to `origin` (a slot is already held for it).
         case open(ConnectionID, Origin)
         /// Answer `request` with a failure.
         case fail(RequestID, FailureReason)
         /// Close connection `id`.
         case close(ConnectionID)
+        /// Ask the budget for one slot; answer with `slotGranted()` or `slotDenied(now:)`.
+        case requestSlot
+        /// Give one slot back to the budget.
+        case returnSlot
     }
 
     struct Connection {
@@ -53,6 +63,8 @@ struct PoolStateMachine {
         var idleTimeout: Duration
         /// What the server last announced in `Keep-Alive`.
         var hints = KeepAliveHints()
+        /// How long it sat idle before its latest lease (zero when handed over without idling).
+        var lastIdle: Duration = .zero
 
         func isExpired(at now: ContinuousClock.Instant) -> Bool {
             guard case .idle(let since) = state else { return false }
@@ -63,10 +75,15 @@ struct PoolStateMachine {
     struct OriginState {
         /// Connections counted against the per-origin limit (every state).
         var count = 0
+        /// Connections of this origin being opened.
+        var opening = 0
         /// Idle connections, most recently used last (reused first: its TCP window is warm).
         var idle: [ConnectionID] = []
         /// Requests waiting for a connection, first come first served.
         var waiters = FIFOQueue<RequestID>()
+
+        /// Waiters that no connection being opened will serve.
+        var uncovered: Int { waiters.count - opening }
     }
 
     let maxConnectionsPerHost: Int
@@ -76,6 +93,10 @@ struct PoolStateMachine {
     private var waitingOrigin: [RequestID: Origin] = [:]
     private var nextConnectionID: ConnectionID
     private(set) var isShutdown = false
+    /// Slots granted by the budget and not used by a connection.
+    private(set) var spareSlots = 0
+    /// A `requestSlot` is outstanding (denied slots stay outstanding until the budget wakes the pool).
+    private(set) var slotRequested = false
 
     init(maxConnectionsPerHost: Int, idleTimeout: Duration, firstConnectionID: ConnectionID = 1) {
         precondition(maxConnectionsPerHost >= 1)
@@ -84,11 +105,15 @@ struct PoolStateMachine {
         self.nextConnectionID = firstConnectionID
     }
 
-    /// Connections counted against the limits, over all origins.
+    /// Connections holding a slot, over all origins.
     var connectionCount: Int { connections.count }
+    /// Slots this pool holds from the budget.
+    var slotsHeld: Int { connections.count + spareSlots }
 
-    /// `request` wants a connection to `origin`. Idle connections older than the idle timeout are closed
-    /// on the way (`close` actions first).
+    // MARK: Requests
+
+    /// `request` wants a connection to `origin`. Idle connections older than their idle timeout are closed on the
+    /// way (`close` actions first).
     mutating func requestConnection(_ request: RequestID, origin: Origin, now: ContinuousClock.Instant) -> [Action] {
         guard !isShutdown else { return [.fail(request, .shutdown)] }
         var state = origins[origin, default: OriginState()]
@@ -96,10 +121,11 @@ struct PoolStateMachine {
         while let id = state.idle.popLast() {
             guard let connection = connections[id], case .idle = connection.state else { continue }
             if connection.isExpired(at: now) {
-                connections[id]?.state = .closing
+                connections[id]!.state = .closing
                 actions.append(.close(id))
                 continue
             }
+            if case .idle(let since) = connection.state { connections[id]!.lastIdle = since.duration(to: now) }
             connections[id]!.state = .leased
             connections[id]!.served += 1
             origins[origin] = state
@@ -108,49 +134,90 @@ struct PoolStateMachine {
         }
         state.waiters.append(request)
         waitingOrigin[request] = origin
-        if state.count < maxConnectionsPerHost {
-            let id = makeConnection(origin: origin, in: &state)
-            actions.append(.open(id, origin))
-        }
         origins[origin] = state
+        fillDemand(into: &actions)
         return actions
     }
 
+    /// The task waiting as `request` was cancelled (or waited too long); answered at once if it still waits.
+    mutating func cancel(_ request: RequestID, reason: FailureReason = .cancelled) -> [Action] {
+        guard let origin = waitingOrigin.removeValue(forKey: request) else { return [] }
+        origins[origin]!.waiters.remove(request)
+        var actions: [Action] = [.fail(request, reason)]
+        cleanUp(origin)
+        returnUnneededSlots(into: &actions)
+        return actions
+    }
+
+    // MARK: Budget
+
+    /// The budget granted the slot asked for.
+    mutating func slotGranted() -> [Action] {
+        slotRequested = false
+        spareSlots += 1
+        var actions: [Action] = []
+        fillDemand(into: &actions)
+        return actions
+    }
+
+    /// The budget is full; it will wake the pool (`wakeUp`) when a slot frees. Meanwhile the least recently used
+    /// idle connection of any origin is closed to make room: its slot returns when the close completes.
+    mutating func slotDenied() -> [Action] {
+        guard let id = leastRecentlyUsedIdle() else { return [] }
+        return [evict(id)]
+    }
+
+    /// Another pool asks for room: close this pool's least recently used idle connection, if any.
+    mutating func evictOneIdle() -> [Action] {
+        guard let id = leastRecentlyUsedIdle() else { return [] }
+        return [evict(id)]
+    }
+
+    /// The budget freed a slot somewhere: ask again if still in need.
+    mutating func wakeUp() -> [Action] {
+        guard slotRequested else { return [] }
+        slotRequested = false
+        var actions: [Action] = []
+        fillDemand(into: &actions)
+        return actions
+    }
+
+    // MARK: Connection events
+
     /// Connection `id` finished opening.
     mutating func connected(_ id: ConnectionID, now: ContinuousClock.Instant) -> [Action] {
-        guard var connection = connections[id], connection.state == .opening else { return [] }
+        guard let connection = connections[id], connection.state == .opening else { return [] }
+        origins[connection.origin]!.opening -= 1
         if isShutdown {
             connections[id]!.state = .closing
             return [.close(id)]
         }
-        var state = origins[connection.origin]!
-        if let request = state.waiters.popFirst() {
+        if let request = origins[connection.origin]!.waiters.popFirst() {
             waitingOrigin[request] = nil
-            connection.state = .leased
-            connection.served = 1
-            connections[id] = connection
-            origins[connection.origin] = state
+            connections[id]!.state = .leased
+            connections[id]!.served = 1
             return [.lease(id, to: request, reused: false)]
         }
         connections[id]!.state = .idle(since: now)
-        state.idle.append(id)
-        origins[connection.origin] = state
-        return []
+        origins[connection.origin]!.idle.append(id)
+        return evictIfOthersStarve()
     }
 
-    /// Opening connection `id` failed: the oldest waiter of its origin gets the error, and if others wait, another
-    /// connection is opened for them.
+    /// Opening connection `id` failed: the oldest waiter of its origin gets the error, the slot serves others.
     mutating func connectFailed(_ id: ConnectionID) -> [Action] {
         guard let connection = connections.removeValue(forKey: id) else { return [] }
+        spareSlots += 1
         var state = origins[connection.origin]!
         state.count -= 1
+        if connection.state == .opening { state.opening -= 1 }
         var actions: [Action] = []
         if let request = state.waiters.popFirst() {
             waitingOrigin[request] = nil
             actions.append(.fail(request, .connectFailed(id)))
         }
-        actions += openForWaiters(origin: connection.origin, state: &state)
-        store(state, for: connection.origin)
+        origins[connection.origin] = state
+        cleanUp(connection.origin)
+        fillDemand(into: &actions)
         return actions
     }
 
@@ -168,40 +235,48 @@ struct PoolStateMachine {
             connections[id]!.state = .closing
             return [.close(id)]
         }
-        var state = origins[connection.origin]!
-        if let request = state.waiters.popFirst() {
+        if let request = origins[connection.origin]!.waiters.first {
+            // With the budget exhausted, the slot moves to a starving origin when that balances the shares
+            // (max-min fairness): the other origin holds two fewer connections, or one fewer and has waited
+            // longer. Balanced shares stay put, so fairness costs no reconnects once the shares are even.
+            if slotRequested, let other = neediestOrigin(excluding: connection.origin) {
+                let mine = origins[connection.origin]!.count
+                let theirs = origins[other.origin]!.count
+                if mine > theirs + 1 || (mine == theirs + 1 && other.oldest < request) {
+                    connections[id]!.state = .closing
+                    return [.close(id)]
+                }
+            }
+            _ = origins[connection.origin]!.waiters.popFirst()
             waitingOrigin[request] = nil
             connections[id]!.served += 1
-            origins[connection.origin] = state
+            connections[id]!.lastIdle = .zero
             return [.lease(id, to: request, reused: true)]
         }
         connections[id]!.state = .idle(since: now)
-        state.idle.append(id)
-        origins[connection.origin] = state
-        return []
+        origins[connection.origin]!.idle.append(id)
+        return evictIfOthersStarve()
     }
 
-    /// Connection `id` is closed (its socket released), whatever state it was in; frees its slot.
+    /// Connection `id` is closed (its socket released), whatever state it was in; its slot is free again.
     mutating func closed(_ id: ConnectionID) -> [Action] {
         guard let connection = connections.removeValue(forKey: id) else { return [] }
+        spareSlots += 1
         var state = origins[connection.origin]!
         state.count -= 1
-        if case .idle = connection.state {
-            state.idle.removeAll { $0 == id }
+        switch connection.state {
+        case .idle: state.idle.removeAll { $0 == id }
+        case .opening: state.opening -= 1
+        default: break
         }
-        let actions = openForWaiters(origin: connection.origin, state: &state)
-        store(state, for: connection.origin)
+        origins[connection.origin] = state
+        cleanUp(connection.origin)
+        var actions: [Action] = []
+        fillDemand(into: &actions)
         return actions
     }
 
-    /// The task waiting as `request` was cancelled; answered at once if it still waits.
-    mutating func cancel(_ request: RequestID) -> [Action] {
-        guard let origin = waitingOrigin.removeValue(forKey: request) else { return [] }
-        origins[origin]!.waiters.remove(request)
-        return [.fail(request, .cancelled)]
-    }
-
-    /// Closes idle connections unused for the idle timeout.
+    /// Closes idle connections unused for their idle timeout.
     mutating func closeExpired(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
         for (origin, var state) in origins where !state.idle.isEmpty {
@@ -241,35 +316,84 @@ struct PoolStateMachine {
             if connection.state != .closing { connections[id]!.state = .closing }
             actions.append(.close(id))
         }
+        returnUnneededSlots(into: &actions)
         return actions
     }
 
-    private mutating func makeConnection(origin: Origin, in state: inout OriginState) -> ConnectionID {
-        let id = nextConnectionID
-        nextConnectionID += 1
-        connections[id] = Connection(origin: origin, state: .opening, idleTimeout: idleTimeout)
-        state.count += 1
-        return id
-    }
+    // MARK: Decisions
 
-    /// Opens connections while requests of `origin` wait beyond those already opening, within the limit.
-    private mutating func openForWaiters(origin: Origin, state: inout OriginState) -> [Action] {
-        guard !isShutdown else { return [] }
-        var actions: [Action] = []
-        let opening = connections.values.lazy.filter { $0.origin == origin && $0.state == .opening }.count
-        var uncovered = state.waiters.count - opening
-        while uncovered > 0, state.count < maxConnectionsPerHost {
-            actions.append(.open(makeConnection(origin: origin, in: &state), origin))
-            uncovered -= 1
+    /// Opens connections for waiters no opening connection will serve, oldest waiter first across origins,
+    /// within each origin's limit, using spare slots or asking the budget for one; returns slots nobody needs.
+    private mutating func fillDemand(into actions: inout [Action]) {
+        while !isShutdown, let origin = neediestOrigin() {
+            guard spareSlots > 0 else {
+                if !slotRequested {
+                    slotRequested = true
+                    actions.append(.requestSlot)
+                }
+                return
+            }
+            spareSlots -= 1
+            let id = nextConnectionID
+            nextConnectionID += 1
+            connections[id] = Connection(origin: origin, state: .opening, idleTimeout: idleTimeout)
+            origins[origin]!.count += 1
+            origins[origin]!.opening += 1
+            actions.append(.open(id, origin))
         }
-        return actions
+        returnUnneededSlots(into: &actions)
     }
 
-    private mutating func store(_ state: OriginState, for origin: Origin) {
-        if state.count == 0 && state.waiters.isEmpty {
+    private mutating func returnUnneededSlots(into actions: inout [Action]) {
+        let needed = isShutdown ? 0 : (neediestOrigin() == nil ? 0 : spareSlots)
+        while spareSlots > needed {
+            spareSlots -= 1
+            actions.append(.returnSlot)
+        }
+    }
+
+    /// The origin with room under its limit whose oldest uncovered waiter (the first one no opening connection
+    /// will serve) has waited longest; request ids grow with arrival, so the smallest is the oldest.
+    private func neediestOrigin() -> Origin? {
+        neediestOrigin(excluding: nil)?.origin
+    }
+
+    private func neediestOrigin(excluding excluded: Origin?) -> (origin: Origin, oldest: RequestID)? {
+        var best: (origin: Origin, oldest: RequestID)? = nil
+        for (origin, state) in origins
+        where origin != excluded && state.uncovered > 0 && state.count < maxConnectionsPerHost {
+            guard let oldest = state.waiters.element(at: state.opening) else { continue }
+            if best == nil || oldest < best!.oldest { best = (origin, oldest) }
+        }
+        return best
+    }
+
+    /// When the budget is exhausted (a slot request is outstanding) and some origin still waits, a connection
+    /// that just went idle makes room: the least recently used idle one is closed.
+    private mutating func evictIfOthersStarve() -> [Action] {
+        guard slotRequested, neediestOrigin() != nil, let id = leastRecentlyUsedIdle() else { return [] }
+        return [evict(id)]
+    }
+
+    private func leastRecentlyUsedIdle() -> ConnectionID? {
+        var best: (id: ConnectionID, since: ContinuousClock.Instant)? = nil
+        for (id, connection) in connections {
+            guard case .idle(let since) = connection.state else { continue }
+            if best == nil || since < best!.since || (since == best!.since && id < best!.id) { best = (id, since) }
+        }
+        return best?.id
+    }
+
+    private mutating func evict(_ id: ConnectionID) -> Action {
+        let origin = connections[id]!.origin
+        origins[origin]!.idle.removeAll { $0 == id }
+        connections[id]!.state = .closing
+        return .close(id)
+    }
+
+    private mutating func cleanUp(_ origin: Origin) {
+        if let state = origins[origin], state.count == 0, state.waiters.isEmpty {
             origins[origin] = nil
-        } else {
-            origins[origin] = state
         }
     }
 }
