@@ -15,7 +15,6 @@ public final class Client: Sendable {
     public let configuration: Configuration
     let pool: ConnectionPool
     private let isShutdown = NIOLockedValueBox(false)
-    private let counters = NIOLockedValueBox(Statistics(connectionsOpened: 0, retries: 0))
 
     /// Creates a client.
     ///
@@ -32,7 +31,9 @@ public final class Client: Sendable {
 
     deinit {
         if !isShutdown.withLockedValue({ $0 }) {
-            configuration.logger.error("Client dropped without shutdown(); closing its connections")
+            let held = pool.connectionCount
+            configuration.logger.warning(
+                "Client dropped without shutdown() while holding \(held) connection(s); closing them")
             pool.shutdownInBackground()
         }
     }
@@ -54,6 +55,7 @@ public final class Client: Sendable {
     ) async throws -> Result {
         guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
         let target = try RequestTarget.parse(request.url)
+        pool.countRequest()
         let idempotent = RetryDecision.isIdempotent(request.method)
         let hasKey = request.headerFields.contains { $0.name.canonicalName == "idempotency-key" }
         // A stream is made once: it can be sent again only if no chunk of it was read.
@@ -76,10 +78,11 @@ public final class Client: Sendable {
             let asked = ContinuousClock.now
             let lease = try await pool.lease(origin: target.origin)
             let (connection, reused) = (lease.connection, lease.reused)
+            let queueWait = asked.duration(to: .now)
+            pool.metrics.queueWait.recordNanoseconds(queueWait.timeAmount.nanoseconds)
             request.onConnectionObtained?(
                 ConnectionObtained(
-                    connectionID: connection.id, reused: reused, idleTime: lease.idleTime,
-                    queueWait: asked.duration(to: .now)))
+                    connectionID: connection.id, reused: reused, idleTime: lease.idleTime, queueWait: queueWait))
             let exchange = Exchange(
                 eventLoop: connection.eventLoop,
                 requestHead: head,
@@ -121,7 +124,7 @@ public final class Client: Sendable {
                 let deadPooledConnection = reused && !attempt.requestBytesWritten
                 if RetryDecision.shouldRetry(attempt), deadPooledConnection || retries < RetryDecision.maxRetries {
                     if !deadPooledConnection { retries += 1 }
-                    counters.withLockedValue { $0.retries += 1 }
+                    pool.countRetry()
                     configuration.logger.debug(
                         "retrying on another connection",
                         metadata: ["courier.request": "\(request)", "courier.error": "\(error)"])
@@ -152,6 +155,13 @@ public final class Client: Sendable {
         stream?.close()
     }
 
+    /// What every connection of this client is doing now: per origin, its connections (id, state, addresses,
+    /// age, idle time, requests served, the server's keep-alive hints) and waiting requests, plus the budget
+    /// and counters.
+    public func snapshot() -> PoolSnapshot {
+        pool.snapshot()
+    }
+
     /// Counts kept since the client was created.
     public struct Statistics: Sendable, Equatable {
         /// Connections that finished opening.
@@ -162,7 +172,7 @@ public final class Client: Sendable {
 
     /// Counts kept since the client was created.
     public var statistics: Statistics {
-        Statistics(connectionsOpened: pool.connectionsOpened, retries: counters.withLockedValue { $0.retries })
+        Statistics(connectionsOpened: pool.connectionsOpened, retries: pool.retries)
     }
 
     /// The retry table's view of a failure: a lost connection, or anything else.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -102,6 +103,8 @@ public struct Configuration: Sendable {
     var resolverFactory: (@Sendable (EventLoop) -> Resolver & Sendable)?
     /// Test seam: a budget shared with other clients, in place of `pool.maxConnections`.
     var sharedBudget: ConnectionBudget?
+    /// Test seam: where metrics go instead of the global `MetricsSystem.factory`.
+    var metricsFactory: (any MetricsFactory)?
 
     /// Creates a configuration.
     public init(
@@ -116,6 +119,7 @@ public struct Configuration: Sendable {
         self.logger = logger
         self.resolverFactory = nil
         self.sharedBudget = nil
+        self.metricsFactory = nil
     }
 }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -20,6 +21,10 @@ final class ConnectionPool: Sendable {
         var sweepScheduled = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var opened = 0
+        var openedAt: [Int: ContinuousClock.Instant] = [:]
+        var closedByReason: [String: Int] = [:]
+        var requests = 0
+        var retries = 0
     }
 
     private let state: NIOLockedValueBox<State>
@@ -29,6 +34,7 @@ final class ConnectionPool: Sendable {
     private let budget: ConnectionBudget
     private let acquireTimeout: Duration?
     private let maxConnectionsPerHost: Int
+    let metrics: PoolMetrics
 
     init(configuration: Configuration, group: EventLoopGroup) {
         self.state = NIOLockedValueBox(
@@ -42,6 +48,7 @@ final class ConnectionPool: Sendable {
         self.logger = configuration.logger
         self.acquireTimeout = configuration.pool.connectionAcquireTimeout
         self.maxConnectionsPerHost = configuration.pool.maxConnectionsPerHost
+        self.metrics = PoolMetrics(factory: configuration.metricsFactory)
         switch configuration.pool.maxConnections {
         case _ where configuration.sharedBudget != nil: self.budget = configuration.sharedBudget!
         case .automatic: self.budget = .processWide
@@ -95,6 +102,7 @@ final class ConnectionPool: Sendable {
                     armAcquireTimer(requestID, after: timeout)
                 }
                 run(actions)
+                updateGauges()
             }
         } onCancel: {
             let actions = state.withLockedValue { $0.machine.cancel(requestID) }
@@ -207,8 +215,10 @@ final class ConnectionPool: Sendable {
                 let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
                     state.connections[id] = connection
                     state.opened += 1
+                    state.openedAt[id] = .now
                     return state.machine.connected(id, now: .now)
                 }
+                self.metrics.opened.increment()
                 connection.channel.closeFuture.whenComplete { [weak self] _ in self?.closed(id) }
                 self.run(actions)
                 self.scheduleSweepIfNeeded()
@@ -232,16 +242,22 @@ final class ConnectionPool: Sendable {
     private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints) {
         let actions = state.withLockedValue { $0.machine.released(id, reusable: reusable, now: .now, hints: hints) }
         run(actions)
+        updateGauges()
         if reusable { scheduleSweepIfNeeded() }
     }
 
     private func closed(_ id: Int) {
-        let actions = state.withLockedValue { state -> [PoolStateMachine.Action] in
+        let (reason, actions) = state.withLockedValue { state -> (PoolStateMachine.CloseReason?, [PoolStateMachine.Action]) in
             state.connections[id] = nil
-            return state.machine.closed(id)
+            state.openedAt[id] = nil
+            let reason = state.machine.closeReason(of: id)
+            if let reason { state.closedByReason[reason.rawValue, default: 0] += 1 }
+            return (reason, state.machine.closed(id))
         }
-        logger.debug("connection closed", metadata: ["courier.connection": "\(id)"])
+        if let reason { metrics.closed[reason]?.increment() }
+        logger.debug("connection closed", metadata: ["courier.connection": "\(id)", "courier.reason": "\(reason?.rawValue ?? "?")"])
         run(actions)
+        updateGauges()
         completeShutdownIfIdle()
     }
 
@@ -272,6 +288,81 @@ final class ConnectionPool: Sendable {
             self.run(actions)
             self.scheduleSweepIfNeeded()
         }
+    }
+}
+
+extension ConnectionPool {
+    private func updateGauges() {
+        let (open, idle, leased) = state.withLockedValue {
+            ($0.machine.connectionCount, $0.machine.idleCount, $0.machine.leasedCount)
+        }
+        metrics.recordGauges(open: open, idle: idle, leased: leased)
+    }
+
+    /// Counts a request passed to `execute`.
+    func countRequest() {
+        state.withLockedValue { $0.requests += 1 }
+        metrics.requests.increment()
+    }
+
+    /// Counts an attempt sent again.
+    func countRetry() {
+        state.withLockedValue { $0.retries += 1 }
+        metrics.retries.increment()
+    }
+
+    /// Attempts sent again so far.
+    var retries: Int { state.withLockedValue { $0.retries } }
+
+    /// What every connection is doing now.
+    func snapshot() -> PoolSnapshot {
+        let now = ContinuousClock.now
+        let inUse = budget.inUse
+        return state.withLockedValue { state in
+            var entries: [Origin: PoolSnapshot.OriginEntry] = [:]
+            for (origin, originState) in state.machine.origins {
+                entries[origin] = PoolSnapshot.OriginEntry(
+                    origin: origin, connecting: 0, idle: 0, leased: 0, closing: 0, waiting: originState.waiters.count,
+                    connections: [])
+            }
+            for (id, connection) in state.machine.connections.sorted(by: { $0.key < $1.key }) {
+                var entry = entries[connection.origin]!
+                let channel = state.connections[id]?.channel
+                var snapshot = PoolSnapshot.Connection(
+                    id: id, state: .connecting, localAddress: channel?.localAddress.map(Self.describe),
+                    remoteAddress: channel?.remoteAddress.map(Self.describe), age: state.openedAt[id].map { $0.duration(to: now) },
+                    idleTime: nil, requestsServed: connection.served, keepAliveHints: connection.hints)
+                switch connection.state {
+                case .opening:
+                    entry.connecting += 1
+                case .idle(let since):
+                    entry.idle += 1
+                    snapshot.state = .idle
+                    snapshot.idleTime = since.duration(to: now)
+                case .leased:
+                    entry.leased += 1
+                    snapshot.state = .leased
+                case .closing:
+                    entry.closing += 1
+                    snapshot.state = .closing
+                }
+                entry.connections.append(snapshot)
+                entries[connection.origin] = entry
+            }
+            return PoolSnapshot(
+                origins: entries.values.sorted { "\($0.origin)" < "\($1.origin)" },
+                budgetLimit: budget.limit,
+                budgetInUse: inUse,
+                connectionsOpened: state.opened,
+                connectionsClosed: state.closedByReason,
+                requests: state.requests,
+                retries: state.retries)
+        }
+    }
+
+    private static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 }
 

@@ -40,6 +40,20 @@ struct PoolStateMachine {
         case connectFailed(ConnectionID)
     }
 
+    /// Why a connection closed, for metrics and logs.
+    enum CloseReason: String, Sendable, CaseIterable {
+        /// It sat idle for its idle timeout (the pool's, or the server's `Keep-Alive: timeout` less a margin).
+        case idleTimeout = "idle_timeout"
+        /// Its slot went to another origin (budget full) or to another pool.
+        case evicted
+        /// The client shut down.
+        case shutdown
+        /// Its exchange did not allow reuse: `Connection: close`, `max=0`, HTTP/1.0, an unread body, an error.
+        case notReusable = "not_reusable"
+        /// The server (or the network) closed it while Courier had not asked to.
+        case serverClosed = "server_closed"
+    }
+
     enum Action: Equatable {
         /// Hand connection `connection` to `request`; `reused` when it carried a request before.
         case lease(ConnectionID, to: RequestID, reused: Bool)
@@ -65,6 +79,8 @@ struct PoolStateMachine {
         var hints = KeepAliveHints()
         /// How long it sat idle before its latest lease (zero when handed over without idling).
         var lastIdle: Duration = .zero
+        /// Why Courier is closing it, once it is `closing`.
+        var closeReason: CloseReason?
 
         func isExpired(at now: ContinuousClock.Instant) -> Bool {
             guard case .idle(let since) = state else { return false }
@@ -93,6 +109,9 @@ struct PoolStateMachine {
     private var waitingOrigin: [RequestID: Origin] = [:]
     private var nextConnectionID: ConnectionID
     private(set) var isShutdown = false
+    /// Connections idle in the pool, and leased to requests (kept in step by `transition`).
+    private(set) var idleCount = 0
+    private(set) var leasedCount = 0
     /// Slots granted by the budget and not used by a connection.
     private(set) var spareSlots = 0
     /// A `requestSlot` is outstanding (denied slots stay outstanding until the budget wakes the pool).
@@ -121,12 +140,12 @@ struct PoolStateMachine {
         while let id = state.idle.popLast() {
             guard let connection = connections[id], case .idle = connection.state else { continue }
             if connection.isExpired(at: now) {
-                connections[id]!.state = .closing
+                transition(id, to: .closing, reason: .idleTimeout)
                 actions.append(.close(id))
                 continue
             }
             if case .idle(let since) = connection.state { connections[id]!.lastIdle = since.duration(to: now) }
-            connections[id]!.state = .leased
+            transition(id, to: .leased)
             connections[id]!.served += 1
             origins[origin] = state
             actions.append(.lease(id, to: request, reused: true))
@@ -189,16 +208,16 @@ struct PoolStateMachine {
         guard let connection = connections[id], connection.state == .opening else { return [] }
         origins[connection.origin]!.opening -= 1
         if isShutdown {
-            connections[id]!.state = .closing
+            transition(id, to: .closing, reason: .shutdown)
             return [.close(id)]
         }
         if let request = origins[connection.origin]!.waiters.popFirst() {
             waitingOrigin[request] = nil
-            connections[id]!.state = .leased
+            transition(id, to: .leased)
             connections[id]!.served = 1
             return [.lease(id, to: request, reused: false)]
         }
-        connections[id]!.state = .idle(since: now)
+        transition(id, to: .idle(since: now))
         origins[connection.origin]!.idle.append(id)
         return evictIfOthersStarve()
     }
@@ -232,7 +251,7 @@ struct PoolStateMachine {
             connections[id]!.idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
         }
         guard reusable, !isShutdown, connections[id]!.idleTimeout > .zero else {
-            connections[id]!.state = .closing
+            transition(id, to: .closing, reason: isShutdown ? .shutdown : .notReusable)
             return [.close(id)]
         }
         if let request = origins[connection.origin]!.waiters.first {
@@ -243,7 +262,7 @@ struct PoolStateMachine {
                 let mine = origins[connection.origin]!.count
                 let theirs = origins[other.origin]!.count
                 if mine > theirs + 1 || (mine == theirs + 1 && other.oldest < request) {
-                    connections[id]!.state = .closing
+                    transition(id, to: .closing, reason: .evicted)
                     return [.close(id)]
                 }
             }
@@ -253,14 +272,16 @@ struct PoolStateMachine {
             connections[id]!.lastIdle = .zero
             return [.lease(id, to: request, reused: true)]
         }
-        connections[id]!.state = .idle(since: now)
+        transition(id, to: .idle(since: now))
         origins[connection.origin]!.idle.append(id)
         return evictIfOthersStarve()
     }
 
     /// Connection `id` is closed (its socket released), whatever state it was in; its slot is free again.
     mutating func closed(_ id: ConnectionID) -> [Action] {
-        guard let connection = connections.removeValue(forKey: id) else { return [] }
+        guard let connection = connections[id] else { return [] }
+        adjustCounts(leaving: connection.state)
+        connections[id] = nil
         spareSlots += 1
         var state = origins[connection.origin]!
         state.count -= 1
@@ -282,7 +303,7 @@ struct PoolStateMachine {
         for (origin, var state) in origins where !state.idle.isEmpty {
             state.idle.removeAll { id in
                 guard connections[id]?.isExpired(at: now) == true else { return false }
-                connections[id]!.state = .closing
+                transition(id, to: .closing, reason: .idleTimeout)
                 actions.append(.close(id))
                 return true
             }
@@ -313,14 +334,40 @@ struct PoolStateMachine {
             origins[origin] = state
         }
         for (id, connection) in connections.sorted(by: { $0.key < $1.key }) where connection.state != .opening {
-            if connection.state != .closing { connections[id]!.state = .closing }
+            if connection.state != .closing { transition(id, to: .closing, reason: .shutdown) }
             actions.append(.close(id))
         }
         returnUnneededSlots(into: &actions)
         return actions
     }
 
+    /// Why connection `id` is closing, or `serverClosed` when Courier did not ask it to close; `nil` if unknown.
+    func closeReason(of id: ConnectionID) -> CloseReason? {
+        guard let connection = connections[id] else { return nil }
+        return connection.state == .closing ? connection.closeReason : .serverClosed
+    }
+
     // MARK: Decisions
+
+    /// The one place a connection changes state; keeps `idleCount` and `leasedCount` in step.
+    private mutating func transition(_ id: ConnectionID, to newState: ConnectionState, reason: CloseReason? = nil) {
+        adjustCounts(leaving: connections[id]!.state)
+        switch newState {
+        case .idle: idleCount += 1
+        case .leased: leasedCount += 1
+        case .closing: connections[id]!.closeReason = reason
+        case .opening: break
+        }
+        connections[id]!.state = newState
+    }
+
+    private mutating func adjustCounts(leaving state: ConnectionState) {
+        switch state {
+        case .idle: idleCount -= 1
+        case .leased: leasedCount -= 1
+        case .opening, .closing: break
+        }
+    }
 
     /// Opens connections for waiters no opening connection will serve, oldest waiter first across origins,
     /// within each origin's limit, using spare slots or asking the budget for one; returns slots nobody needs.
@@ -387,7 +434,7 @@ struct PoolStateMachine {
     private mutating func evict(_ id: ConnectionID) -> Action {
         let origin = connections[id]!.origin
         origins[origin]!.idle.removeAll { $0 == id }
-        connections[id]!.state = .closing
+        transition(id, to: .closing, reason: .evicted)
         return .close(id)
     }
 

@@ -170,6 +170,11 @@ struct PoolHarness {
                 guard state.idle.isEmpty || state.waiters.isEmpty else { throw violation("idle connection beside a waiter") }
             }
         }
+        let idle = machine.connections.values.filter { if case .idle = $0.state { true } else { false } }.count
+        let leased = machine.connections.values.filter { $0.state == .leased }.count
+        guard machine.idleCount == idle, machine.leasedCount == leased else {
+            throw violation("counts idle \(machine.idleCount)/\(idle), leased \(machine.leasedCount)/\(leased)")
+        }
         for (id, _) in holder {
             guard machine.connections[id]?.state == .leased else { throw violation("held connection \(id) not leased") }
         }

@@ -1,0 +1,44 @@
+import CoreMetrics
+
+/// The client's swift-metrics instruments. They record nothing unless the application bootstraps a metrics
+/// backend (`MetricsSystem.bootstrap`). Labels:
+///
+/// | label | kind | meaning |
+/// |---|---|---|
+/// | `courier_connections_opened_total` | counter | connections that finished opening |
+/// | `courier_connections_closed_total{reason}` | counter | closes completed, by ``PoolStateMachine/CloseReason`` |
+/// | `courier_connections{state="open"\|"idle"\|"leased"}` | gauge | connections now |
+/// | `courier_requests_total` | counter | requests passed to `execute` |
+/// | `courier_retries_total` | counter | attempts sent again (see ``RetryPolicy``) |
+/// | `courier_queue_wait_seconds` | timer (ns) | time from asking the pool to getting a connection |
+struct PoolMetrics: Sendable {
+    let opened: Counter
+    let closed: [PoolStateMachine.CloseReason: Counter]
+    let open: Gauge
+    let idle: Gauge
+    let leased: Gauge
+    let requests: Counter
+    let retries: Counter
+    let queueWait: Timer
+
+    init(factory: MetricsFactory?) {
+        let factory = factory ?? MetricsSystem.factory
+        opened = Counter(label: "courier_connections_opened_total", factory: factory)
+        closed = Dictionary(
+            uniqueKeysWithValues: PoolStateMachine.CloseReason.allCases.map { reason in
+                (reason, Counter(label: "courier_connections_closed_total", dimensions: [("reason", reason.rawValue)], factory: factory))
+            })
+        open = Gauge(label: "courier_connections", dimensions: [("state", "open")], factory: factory)
+        idle = Gauge(label: "courier_connections", dimensions: [("state", "idle")], factory: factory)
+        leased = Gauge(label: "courier_connections", dimensions: [("state", "leased")], factory: factory)
+        requests = Counter(label: "courier_requests_total", factory: factory)
+        retries = Counter(label: "courier_retries_total", factory: factory)
+        queueWait = Timer(label: "courier_queue_wait_seconds", factory: factory)
+    }
+
+    func recordGauges(open: Int, idle: Int, leased: Int) {
+        self.open.record(open)
+        self.idle.record(idle)
+        self.leased.record(leased)
+    }
+}
