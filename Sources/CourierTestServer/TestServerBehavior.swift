@@ -27,6 +27,9 @@ public struct TestServerBehavior: Sendable {
     public var pauseMidBodyMilliseconds: Int? = nil
     /// Answer with this status as soon as the request head arrives, then stop reading. Default `nil`.
     public var answerEarlyStatus: Int? = nil
+    /// Stop reading each request for this long (milliseconds) once its head arrived, then read on: an upload
+    /// cannot finish within that window. Default `nil`.
+    public var pauseReadingBodyMilliseconds: Int? = nil
     /// Never read request bodies (the client's upload stalls). Default `false`.
     public var stopReadingBodies: Bool = false
     /// Instead of a response, write these bytes (and close if the request said `Connection: close`). Default `nil`.

@@ -74,6 +74,12 @@ final class TestServerHandler: ChannelDuplexHandler {
                 writeResponse(context: context, status: status, body: ByteBuffer(string: "early\n"), close: true)
             } else if behavior.stopReadingBodies {
                 readsPaused = true
+            } else if let pause = behavior.pauseReadingBodyMilliseconds {
+                readsPaused = true
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(pause))) {
+                    self.readsPaused = false
+                    context.read()
+                }
             }
         case .body(let buffer):
             bodyLength += buffer.readableBytes
