@@ -51,6 +51,11 @@ let package = Package(
             dependencies: ["Courier"],
             path: "Tests/CourierUploadProbe"
         ),
+        .executableTarget(
+            name: "CourierFDProbe",
+            dependencies: ["Courier", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/CourierFDProbe"
+        ),
         .testTarget(
             name: "CourierTests",
             dependencies: [

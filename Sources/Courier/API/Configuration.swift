@@ -31,14 +31,24 @@ public struct Configuration: Sendable {
         /// How long a connection may sit idle in the pool before it is closed. Default 60 s; a server's
         /// `Keep-Alive: timeout=N` lowers it for that connection.
         public var idleTimeout: Duration
+        /// When opening a socket fails with EMFILE or ENFILE, requests are not failed: idle connections are
+        /// closed, the pool's connection cap drops two below what is open (released connections above it are
+        /// closed, giving descriptors back: a process at zero free descriptors is fragile) and rises again by one
+        /// per clean open, and opening is retried with backoff (50 ms doubling to 1 s) and whenever a connection
+        /// closes.
+        /// Waiting requests fail with ``CourierError/outOfDescriptors(limit:held:)`` only when no socket could be
+        /// opened for this long. Default 30 s.
+        public var descriptorExhaustionTimeout: Duration
 
         /// Creates pool settings.
         public init(
             maxConnectionsPerHost: Int = 8,
             maxConnections: Budget = .automatic,
             connectionAcquireTimeout: Duration? = nil,
-            idleTimeout: Duration = .seconds(60)
+            idleTimeout: Duration = .seconds(60),
+            descriptorExhaustionTimeout: Duration = .seconds(30)
         ) {
+            self.descriptorExhaustionTimeout = descriptorExhaustionTimeout
             self.maxConnectionsPerHost = max(1, maxConnectionsPerHost)
             self.maxConnections = maxConnections
             self.connectionAcquireTimeout = connectionAcquireTimeout

@@ -36,6 +36,10 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request waited `waited` for a connection to `origin` without getting one: the per-origin limit
     /// (`maxConnectionsPerHost`) and the connection budget (`maxConnections`) were in use.
     case connectionAcquireTimeout(origin: String, waited: Duration, maxConnectionsPerHost: Int, maxConnections: Int)
+    /// The process (or system) was out of file descriptors and none became free within the configured wait
+    /// (``Configuration/Pool/descriptorExhaustionTimeout``). `limit` is the RLIMIT_NOFILE soft limit (`nil` when
+    /// unlimited), `held` the connections Courier held then.
+    case outOfDescriptors(limit: Int?, held: Int)
     /// The task was cancelled; the connection it used was closed.
     case cancelled
     /// The client was shut down; no new requests are accepted.
@@ -81,6 +85,10 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
         case .connectionAcquireTimeout(let origin, let waited, let perHost, let budget):
             return "no connection to \(origin) became free within \(waited): the limits of \(perHost) connections "
                 + "per host and \(budget) in all were in use"
+        case .outOfDescriptors(let limit, let held):
+            let shown = limit.map(String.init) ?? "unlimited"
+            return "the process is out of file descriptors (limit \(shown), Courier holds \(held)); "
+                + "none became free in time"
         case .cancelled:
             return "the request was cancelled"
         case .shutdown:

@@ -65,4 +65,8 @@ public struct PoolSnapshot: Sendable {
     public var requests: Int
     /// Attempts sent again after their connection failed.
     public var retries: Int
+    /// Times opening a socket failed with EMFILE or ENFILE (each handled by waiting, not by failing requests).
+    public var descriptorExhaustionEvents: Int
+    /// The pool's own connection cap after descriptor exhaustion; `nil` when none applies.
+    public var connectionCap: Int?
 }

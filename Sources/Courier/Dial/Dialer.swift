@@ -22,7 +22,15 @@ struct Dialer: Sendable {
         if let factory = configuration.resolverFactory {
             bootstrap = bootstrap.resolver(factory(eventLoop))
         }
-        return bootstrap.connect(host: origin.host, port: origin.port)
+        // An IP literal needs no resolution (which can itself fail when descriptors run out) and no racing:
+        // one socket per dial.
+        let connecting: EventLoopFuture<Channel>
+        if let address = try? SocketAddress(ipAddress: origin.host, port: origin.port) {
+            connecting = bootstrap.connect(to: address)
+        } else {
+            connecting = bootstrap.connect(host: origin.host, port: origin.port)
+        }
+        return connecting
             .flatMapErrorThrowing { error in
                 throw Self.describe(error, origin: origin, timeout: configuration.timeouts.connect)
             }
@@ -39,6 +47,7 @@ struct Dialer: Sendable {
     /// Maps NIO's connect errors to a ``CourierError`` a person understands.
     static func describe(_ error: Error, origin: Origin, timeout: Duration) -> CourierError {
         if let courier = error as? CourierError { return courier }
+        if isOutOfDescriptors(error) { return .outOfDescriptors(limit: ConnectionBudget.currentSoftLimit(), held: 0) }
         if case ChannelError.connectTimeout = error {
             return .connectTimeout(host: origin.host, port: origin.port, timeout: timeout)
         }
@@ -60,5 +69,17 @@ struct Dialer: Sendable {
             return .connectionRefused(host: origin.host, port: origin.port)
         }
         return .connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
+    }
+}
+
+extension Dialer {
+    /// Whether opening a socket failed because the process (EMFILE) or the system (ENFILE) ran out of descriptors.
+    static func isOutOfDescriptors(_ error: Error) -> Bool {
+        if let ioError = error as? IOError { return ioError.errnoCode == EMFILE || ioError.errnoCode == ENFILE }
+        if let connectionError = error as? NIOConnectionError {
+            return !connectionError.connectionErrors.isEmpty
+                && connectionError.connectionErrors.allSatisfy { isOutOfDescriptors($0.error) }
+        }
+        return false
     }
 }

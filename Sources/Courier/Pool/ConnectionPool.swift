@@ -41,7 +41,8 @@ final class ConnectionPool: Sendable {
             State(
                 machine: PoolStateMachine(
                     maxConnectionsPerHost: configuration.pool.maxConnectionsPerHost,
-                    idleTimeout: configuration.pool.idleTimeout
+                    idleTimeout: configuration.pool.idleTimeout,
+                    exhaustionTimeout: configuration.pool.descriptorExhaustionTimeout
                 )))
         self.group = group
         self.dialer = Dialer(configuration: configuration)
@@ -169,6 +170,8 @@ final class ConnectionPool: Sendable {
                                 maxConnectionsPerHost: maxConnectionsPerHost,
                                 maxConnections: budget.limit)
                         )
+                    case .outOfDescriptors:
+                        return (waiter, .outOfDescriptors(limit: ConnectionBudget.currentSoftLimit(), held: state.machine.connectionCount))
                     case .connectFailed(let id):
                         return (waiter, state.connectErrors.removeValue(forKey: id) ?? .connectFailed(host: "?", port: 0, reason: "unknown"))
                     }
@@ -185,6 +188,11 @@ final class ConnectionPool: Sendable {
                 run(state.withLockedValue { granted ? $0.machine.slotGranted() : $0.machine.slotDenied() })
             case .returnSlot:
                 budget.release()
+            case .scheduleRetry(let delay):
+                group.next().scheduleTask(in: delay.timeAmount) { [weak self] in
+                    guard let self else { return }
+                    self.run(self.state.withLockedValue { $0.machine.retryAfterExhaustion(now: .now) })
+                }
             }
         }
     }
@@ -224,6 +232,13 @@ final class ConnectionPool: Sendable {
                 self.scheduleSweepIfNeeded()
             case .failure(let error):
                 let courierError = (error as? CourierError) ?? .connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
+                if case .outOfDescriptors = courierError {
+                    self.logger.debug("out of descriptors while connecting", metadata: ["courier.connection": "\(id)"])
+                    self.metrics.descriptorExhaustion.increment()
+                    self.run(self.state.withLockedValue { $0.machine.outOfDescriptors(id, now: .now) })
+                    self.completeShutdownIfIdle()
+                    return
+                }
                 self.logger.debug("connect failed", metadata: ["courier.connection": "\(id)", "error": "\(courierError)"])
                 let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
                     state.connectErrors[id] = courierError
@@ -356,7 +371,9 @@ extension ConnectionPool {
                 connectionsOpened: state.opened,
                 connectionsClosed: state.closedByReason,
                 requests: state.requests,
-                retries: state.retries)
+                retries: state.retries,
+                descriptorExhaustionEvents: state.machine.exhaustionEvents,
+                connectionCap: state.machine.connectionCap)
         }
     }
 

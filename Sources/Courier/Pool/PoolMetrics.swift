@@ -11,6 +11,7 @@ import CoreMetrics
 /// | `courier_requests_total` | counter | requests passed to `execute` |
 /// | `courier_retries_total` | counter | attempts sent again (see ``RetryPolicy``) |
 /// | `courier_queue_wait_seconds` | timer (ns) | time from asking the pool to getting a connection |
+/// | `courier_descriptor_exhaustion_total` | counter | sockets that could not be opened (EMFILE/ENFILE) |
 struct PoolMetrics: Sendable {
     let opened: Counter
     let closed: [PoolStateMachine.CloseReason: Counter]
@@ -20,6 +21,7 @@ struct PoolMetrics: Sendable {
     let requests: Counter
     let retries: Counter
     let queueWait: Timer
+    let descriptorExhaustion: Counter
 
     init(factory: MetricsFactory?) {
         let factory = factory ?? MetricsSystem.factory
@@ -34,6 +36,7 @@ struct PoolMetrics: Sendable {
         requests = Counter(label: "courier_requests_total", factory: factory)
         retries = Counter(label: "courier_retries_total", factory: factory)
         queueWait = Timer(label: "courier_queue_wait_seconds", factory: factory)
+        descriptorExhaustion = Counter(label: "courier_descriptor_exhaustion_total", factory: factory)
     }
 
     func recordGauges(open: Int, idle: Int, leased: Int) {

@@ -38,6 +38,8 @@ struct PoolStateMachine {
         case acquireTimeout
         /// The connection opened for this origin failed; the shell attaches its error.
         case connectFailed(ConnectionID)
+        /// No socket could be opened (EMFILE/ENFILE) for the exhaustion timeout.
+        case outOfDescriptors
     }
 
     /// Why a connection closed, for metrics and logs.
@@ -52,6 +54,8 @@ struct PoolStateMachine {
         case notReusable = "not_reusable"
         /// The server (or the network) closed it while Courier had not asked to.
         case serverClosed = "server_closed"
+        /// The process ran out of descriptors: idle connections are closed to give some back.
+        case descriptorPressure = "descriptor_pressure"
     }
 
     enum Action: Equatable {
@@ -67,6 +71,19 @@ struct PoolStateMachine {
         case requestSlot
         /// Give one slot back to the budget.
         case returnSlot
+        /// Call `retryAfterExhaustion(now:)` after this long (descriptors ran out; try opening again).
+        case scheduleRetry(after: Duration)
+    }
+
+    /// Descriptors Courier gives back after EMFILE/ENFILE, below what it had open (see `outOfDescriptors`).
+    static let descriptorReserve = 2
+    /// After EMFILE/ENFILE the cap rises by one at most this often.
+    static let capRaiseInterval = Duration.seconds(1)
+
+    /// Descriptor exhaustion in progress: since when no socket could be opened, and the current backoff.
+    struct Exhaustion: Equatable {
+        var since: ContinuousClock.Instant
+        var backoff: Duration
     }
 
     struct Connection {
@@ -116,11 +133,24 @@ struct PoolStateMachine {
     private(set) var spareSlots = 0
     /// A `requestSlot` is outstanding (denied slots stay outstanding until the budget wakes the pool).
     private(set) var slotRequested = false
+    /// After EMFILE/ENFILE: the most connections this pool opens (`nil`: no cap beyond the limits). It drops to
+    /// what is open when a socket cannot be opened, each retry allows one more, and it rises by one per clean open.
+    private(set) var connectionCap: Int?
+    /// Set while sockets cannot be opened.
+    private(set) var exhaustion: Exhaustion?
+    private(set) var retryScheduled = false
+    /// How often opening a socket failed with EMFILE/ENFILE.
+    private(set) var exhaustionEvents = 0
+    let exhaustionTimeout: Duration
 
-    init(maxConnectionsPerHost: Int, idleTimeout: Duration, firstConnectionID: ConnectionID = 1) {
+    init(
+        maxConnectionsPerHost: Int, idleTimeout: Duration, exhaustionTimeout: Duration = .seconds(30),
+        firstConnectionID: ConnectionID = 1
+    ) {
         precondition(maxConnectionsPerHost >= 1)
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.idleTimeout = idleTimeout
+        self.exhaustionTimeout = exhaustionTimeout
         self.nextConnectionID = firstConnectionID
     }
 
@@ -207,19 +237,24 @@ struct PoolStateMachine {
     mutating func connected(_ id: ConnectionID, now: ContinuousClock.Instant) -> [Action] {
         guard let connection = connections[id], connection.state == .opening else { return [] }
         origins[connection.origin]!.opening -= 1
+        // A clean open: the process has descriptors again (the cap itself rises on the retry timer).
+        exhaustion = nil
         if isShutdown {
             transition(id, to: .closing, reason: .shutdown)
             return [.close(id)]
         }
+        var actions: [Action]
         if let request = origins[connection.origin]!.waiters.popFirst() {
             waitingOrigin[request] = nil
             transition(id, to: .leased)
             connections[id]!.served = 1
-            return [.lease(id, to: request, reused: false)]
+            actions = [.lease(id, to: request, reused: false)]
+        } else {
+            transition(id, to: .idle(since: now))
+            origins[connection.origin]!.idle.append(id)
+            actions = evictIfOthersStarve()
         }
-        transition(id, to: .idle(since: now))
-        origins[connection.origin]!.idle.append(id)
-        return evictIfOthersStarve()
+        return actions
     }
 
     /// Opening connection `id` failed: the oldest waiter of its origin gets the error, the slot serves others.
@@ -240,6 +275,71 @@ struct PoolStateMachine {
         return actions
     }
 
+    /// Opening connection `id` failed because the process (EMFILE) or system (ENFILE) is out of descriptors.
+    /// No request fails now: idle connections are closed, the cap drops to what is open, and opening is retried
+    /// with backoff; waiters fail only once nothing could be opened for `exhaustionTimeout`.
+    mutating func outOfDescriptors(_ id: ConnectionID, now: ContinuousClock.Instant) -> [Action] {
+        guard let connection = connections[id], connection.state == .opening else { return [] }
+        connections[id] = nil
+        spareSlots += 1
+        origins[connection.origin]!.count -= 1
+        origins[connection.origin]!.opening -= 1
+        exhaustionEvents += 1
+        var actions: [Action] = []
+        // Below what is open, by a small reserve: a process at zero free descriptors is fragile (on Linux,
+        // libdispatch's worker monitor opens /proc files and traps when it cannot), so Courier gives some back
+        // (idle connections now, released ones as they finish) instead of holding the last ones. Only a close
+        // or the retry timer (one more attempt) may open again, so a failing open cannot loop without backoff.
+        connectionCap = max(0, connections.count - Self.descriptorReserve)
+        for (idleID, idle) in connections where idle.state != .closing {
+            if case .idle = idle.state {
+                origins[idle.origin]!.idle.removeAll { $0 == idleID }
+                transition(idleID, to: .closing, reason: .descriptorPressure)
+                actions.append(.close(idleID))
+            }
+        }
+        if var current = exhaustion {
+            current.backoff = min(current.backoff * 2, .seconds(1))
+            exhaustion = current
+        } else {
+            exhaustion = Exhaustion(since: now, backoff: .milliseconds(50))
+        }
+        cleanUp(connection.origin)
+        fillDemand(into: &actions)
+        return actions
+    }
+
+    /// The retry timer after descriptor exhaustion fired: try one more socket, or give up on waiters that no
+    /// existing connection can serve once nothing could be opened for `exhaustionTimeout`.
+    mutating func retryAfterExhaustion(now: ContinuousClock.Instant) -> [Action] {
+        retryScheduled = false
+        guard !isShutdown else { return [] }
+        var actions: [Action] = []
+        guard let current = exhaustion else {
+            // Recovering: raise the cap by one (no cap at all from 4,096 on).
+            if let cap = connectionCap { connectionCap = cap >= 4096 ? nil : max(cap, connections.count) + 1 }
+            fillDemand(into: &actions)
+            return actions
+        }
+        if current.since.duration(to: now) >= exhaustionTimeout {
+            // Give up on this episode; the next request tries one socket again (recovery: `connectionCap` stays).
+            exhaustion = nil
+            for (origin, var state) in origins where state.count == 0 {
+                while let request = state.waiters.popFirst() {
+                    waitingOrigin[request] = nil
+                    actions.append(.fail(request, .outOfDescriptors))
+                }
+                origins[origin] = state
+                cleanUp(origin)
+            }
+            returnUnneededSlots(into: &actions)
+            return actions
+        }
+        connectionCap = connections.count + 1
+        fillDemand(into: &actions)
+        return actions
+    }
+
     /// The request on connection `id` ended; `reusable` when the keep-alive policy allows another request.
     /// `hints` is what the response announced in `Keep-Alive`: its timeout lowers this connection's idle timeout.
     mutating func released(
@@ -252,6 +352,11 @@ struct PoolStateMachine {
         }
         guard reusable, !isShutdown, connections[id]!.idleTimeout > .zero else {
             transition(id, to: .closing, reason: isShutdown ? .shutdown : .notReusable)
+            return [.close(id)]
+        }
+        if let cap = connectionCap, connections.count > cap {
+            // Out of descriptors: give this one back rather than keep it.
+            transition(id, to: .closing, reason: .descriptorPressure)
             return [.close(id)]
         }
         if let request = origins[connection.origin]!.waiters.first {
@@ -324,6 +429,7 @@ struct PoolStateMachine {
     mutating func shutdown() -> [Action] {
         guard !isShutdown else { return [] }
         isShutdown = true
+        exhaustion = nil
         var actions: [Action] = []
         for (origin, var state) in origins {
             while let request = state.waiters.popFirst() {
@@ -373,6 +479,23 @@ struct PoolStateMachine {
     /// within each origin's limit, using spare slots or asking the budget for one; returns slots nobody needs.
     private mutating func fillDemand(into actions: inout [Action]) {
         while !isShutdown, let origin = neediestOrigin() {
+            if let cap = connectionCap, connections.count >= cap {
+                if let exhaustion {
+                    // Out of descriptors: wait for a close or the retry timer.
+                    if !retryScheduled {
+                        retryScheduled = true
+                        actions.append(.scheduleRetry(after: exhaustion.backoff))
+                    }
+                    break
+                }
+                // Recovering: the cap rises by one per `capRaiseInterval`, on the retry timer, so probing for the
+                // process's ceiling touches zero free descriptors rarely.
+                if !retryScheduled {
+                    retryScheduled = true
+                    actions.append(.scheduleRetry(after: Self.capRaiseInterval))
+                }
+                break
+            }
             guard spareSlots > 0 else {
                 if !slotRequested {
                     slotRequested = true
@@ -392,7 +515,8 @@ struct PoolStateMachine {
     }
 
     private mutating func returnUnneededSlots(into actions: inout [Action]) {
-        let needed = isShutdown ? 0 : (neediestOrigin() == nil ? 0 : spareSlots)
+        let capped = connectionCap.map { connections.count >= $0 } ?? false
+        let needed = isShutdown || capped ? 0 : (neediestOrigin() == nil ? 0 : spareSlots)
         while spareSlots > needed {
             spareSlots -= 1
             actions.append(.returnSlot)

@@ -25,6 +25,7 @@ struct PoolHarness {
     /// The pool was denied a slot and waits for a wake-up.
     var awaitingWake = false
     var shutDown = false
+    var retryTimerPending = false
     var log: [String] = []
 
     init(seed: UInt64) {
@@ -47,8 +48,11 @@ struct PoolHarness {
         case 2:
             guard let id = opening.randomElement(using: &rng) else { return }
             opening.remove(id)
-            if rng.next() % 4 == 0 {
+            let roll = rng.next() % 8
+            if roll < 2 {
                 try apply("connectFailed \(id)", machine.connectFailed(id))
+            } else if roll == 2 {
+                try apply("EMFILE \(id)", machine.outOfDescriptors(id, now: now))
             } else {
                 try apply("connected \(id)", machine.connected(id, now: now))
             }
@@ -81,6 +85,10 @@ struct PoolHarness {
             }
         case 9:
             try wake()
+            if retryTimerPending {
+                retryTimerPending = false
+                try apply("retry timer", machine.retryAfterExhaustion(now: now))
+            }
         case 10:
             try apply("evict for another pool", machine.evictOneIdle())
         default:
@@ -107,6 +115,7 @@ struct PoolHarness {
             }
         }
         try wake()
+        if retryTimerPending { try apply("retry timer", machine.retryAfterExhaustion(now: now)) }
         guard pending.isEmpty else { throw violation("requests never answered: \(pending.sorted())") }
         guard machine.connectionCount == 0 else { throw violation("connections left: \(machine.connections)") }
         guard grantedToPool == 0, machine.slotsHeld == 0 else {
@@ -126,6 +135,9 @@ struct PoolHarness {
             switch action {
             case .open(let id, _):
                 guard !shutDown else { throw violation("opened \(id) after shutdown") }
+                if let cap = machine.connectionCap, machine.connectionCount > cap {
+                    throw violation("opened \(id) beyond the descriptor cap \(cap)")
+                }
                 guard opening.insert(id).inserted else { throw violation("opened \(id) twice") }
             case .lease(let id, let request, _):
                 guard !shutDown else { throw violation("leased \(id) after shutdown") }
@@ -149,6 +161,9 @@ struct PoolHarness {
             case .returnSlot:
                 guard grantedToPool > 0 else { throw violation("returned a slot it did not hold") }
                 grantedToPool -= 1
+            case .scheduleRetry:
+                guard !retryTimerPending else { throw violation("retry timer scheduled twice") }
+                retryTimerPending = true
             }
         }
         try checkInvariants()

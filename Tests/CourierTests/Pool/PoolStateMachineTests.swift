@@ -151,6 +151,78 @@ import Testing
         #expect(machine.closed(2) == [.open(3, a)])
     }
 
+    @Test func runningOutOfDescriptorsWaitsAndRetriesInsteadOfFailing() {
+        var machine = Machine(maxConnectionsPerHost: 8, idleTimeout: .seconds(60), exhaustionTimeout: .seconds(30))
+        _ = granting(&machine, machine.requestConnection(1, origin: a, now: t0))
+        _ = machine.connected(1, now: t0)
+        _ = machine.released(1, reusable: true, now: t0)
+        _ = granting(&machine, machine.requestConnection(2, origin: b, now: t0))
+        // Connection 2 cannot get a socket: nobody fails; idle connection 1 is closed to give a descriptor back;
+        // the cap drops below what is open by the reserve (to 0); a retry is scheduled.
+        #expect(machine.outOfDescriptors(2, now: t0) == [.close(1), .scheduleRetry(after: .milliseconds(50)), .returnSlot])
+        #expect(machine.connectionCap == 0)
+        #expect(machine.exhaustionEvents == 1)
+        // The close completes, but nothing opens before the timer.
+        #expect(machine.closed(1) == [.returnSlot])
+        // The timer allows one more socket; it fails too, and the backoff doubles.
+        #expect(granting(&machine, machine.retryAfterExhaustion(now: t0 + .milliseconds(50))) == [.open(3, b)])
+        #expect(machine.outOfDescriptors(3, now: t0 + .milliseconds(51)) == [.scheduleRetry(after: .milliseconds(100)), .returnSlot])
+        // The next one opens cleanly: exhaustion is over, and the waiter gets it.
+        #expect(granting(&machine, machine.retryAfterExhaustion(now: t0 + .milliseconds(151))) == [.open(4, b)])
+        #expect(machine.connected(4, now: t0 + .milliseconds(152)) == [.lease(4, to: 2, reused: false)])
+        #expect(machine.exhaustion == nil)
+        #expect(machine.connectionCap == 1)
+        // More demand waits for the cap, which rises by one per second on the timer.
+        #expect(machine.requestConnection(5, origin: b, now: t0 + .milliseconds(200)) == [.scheduleRetry(after: .seconds(1))])
+        #expect(granting(&machine, machine.retryAfterExhaustion(now: t0 + .milliseconds(1200))) == [.open(5, b)])
+        #expect(machine.connectionCap == 2)
+    }
+
+    @Test func afterRunningOutReleasedConnectionsAboveTheCapAreGivenBack() {
+        var machine = Machine(maxConnectionsPerHost: 8, idleTimeout: .seconds(60))
+        for request in 1...4 { _ = granting(&machine, machine.requestConnection(request, origin: a, now: t0)) }
+        for id in 1...3 { _ = machine.connected(id, now: t0) }
+        // Three leased, the fourth cannot get a socket: the cap becomes 3 - 2 = 1.
+        _ = machine.outOfDescriptors(4, now: t0)
+        #expect(machine.connectionCap == 1)
+        // Request 4 still waits, but released connections above the cap close instead of serving it.
+        #expect(machine.released(1, reusable: true, now: t0) == [.close(1)])
+        #expect(machine.released(2, reusable: true, now: t0) == [.close(2)])
+        #expect(machine.closeReason(of: 1) == .descriptorPressure)
+        #expect(machine.closed(1) == [.returnSlot])
+        #expect(machine.closed(2) == [.returnSlot])
+        // At the cap, a released connection serves the waiter again.
+        #expect(machine.released(3, reusable: true, now: t0) == [.lease(3, to: 4, reused: true)])
+    }
+
+    @Test func waitersFailOnlyWhenNoSocketOpensForTheExhaustionTimeout() {
+        var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60), exhaustionTimeout: .seconds(30))
+        _ = granting(&machine, machine.requestConnection(1, origin: a, now: t0))
+        #expect(machine.requestConnection(2, origin: a, now: t0) == [])
+        #expect(machine.outOfDescriptors(1, now: t0) == [.scheduleRetry(after: .milliseconds(50)), .returnSlot])
+        // Every retry tries one more socket, and every attempt fails, for 29 s: nobody fails meanwhile.
+        var now = t0
+        var attempts = 1
+        while now < t0 + .seconds(29) {
+            now = now + .seconds(1)
+            let actions = granting(&machine, machine.retryAfterExhaustion(now: now))
+            guard case .open(let id, _) = actions.first else { break }
+            attempts += 1
+            _ = machine.outOfDescriptors(id, now: now)
+        }
+        #expect(attempts == 30)
+        #expect(machine.exhaustion?.backoff == .seconds(1))
+        #expect(machine.retryAfterExhaustion(now: t0 + .seconds(31)) == [.fail(1, .outOfDescriptors), .fail(2, .outOfDescriptors)])
+        #expect(machine.slotsHeld == 0)
+        // Not stuck: the next request tries one socket again when the cap's timer fires.
+        #expect(machine.requestConnection(3, origin: a, now: t0 + .seconds(32)) == [.scheduleRetry(after: .seconds(1))])
+        let next = granting(&machine, machine.retryAfterExhaustion(now: t0 + .seconds(33)))
+        guard case .open = next.first else {
+            Issue.record("after giving up, a new request opened nothing: \(next)")
+            return
+        }
+    }
+
     @Test func cancellingAWaiterAnswersItOnceAndReturnsASlotNobodyNeeds() {
         var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60))
         _ = granting(&machine, machine.requestConnection(1, origin: a, now: t0))
