@@ -193,11 +193,13 @@ public final class Client: Sendable {
         }
     }
 
-    /// Fails waiting requests with ``CourierError/shutdown``, closes every connection and returns when all
-    /// are closed. Requests in flight fail. Calling it again does nothing.
-    public func shutdown() async {
+    /// Shuts the client down: new and waiting requests fail with ``CourierError/shutdown``, idle connections
+    /// close at once, requests in flight may finish within `gracePeriod` (default 10 s; after it their
+    /// connections are closed and they fail), and it returns when every connection is closed, so the process
+    /// then holds none of the client's descriptors. Calling it again does nothing more.
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
         isShutdown.withLockedValue { $0 = true }
-        await pool.shutdown()
+        await pool.shutdown(gracePeriod: gracePeriod)
     }
 
     /// Starts a task that streams the request body; `nil` when the body went out with the head.

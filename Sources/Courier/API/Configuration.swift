@@ -28,6 +28,9 @@ public struct Configuration: Sendable {
         /// ``CourierError/connectionAcquireTimeout(origin:waited:maxConnectionsPerHost:maxConnections:)``.
         /// Default `nil`: wait as long as it takes (cancelling the task stops the wait at once).
         public var connectionAcquireTimeout: Duration?
+        /// Idle connections kept per origin; a connection that would go idle beyond it is closed.
+        /// Default `nil`: the per-host limit.
+        public var maxIdleConnectionsPerHost: Int?
         /// How long a connection may sit idle in the pool before it is closed. Default 60 s; a server's
         /// `Keep-Alive: timeout=N` lowers it for that connection.
         public var idleTimeout: Duration
@@ -45,9 +48,11 @@ public struct Configuration: Sendable {
             maxConnectionsPerHost: Int = 8,
             maxConnections: Budget = .automatic,
             connectionAcquireTimeout: Duration? = nil,
+            maxIdleConnectionsPerHost: Int? = nil,
             idleTimeout: Duration = .seconds(60),
             descriptorExhaustionTimeout: Duration = .seconds(30)
         ) {
+            self.maxIdleConnectionsPerHost = maxIdleConnectionsPerHost
             self.descriptorExhaustionTimeout = descriptorExhaustionTimeout
             self.maxConnectionsPerHost = max(1, maxConnectionsPerHost)
             self.maxConnections = maxConnections

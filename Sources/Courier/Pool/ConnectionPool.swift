@@ -41,6 +41,7 @@ final class ConnectionPool: Sendable {
             State(
                 machine: PoolStateMachine(
                     maxConnectionsPerHost: configuration.pool.maxConnectionsPerHost,
+                    maxIdleConnectionsPerHost: configuration.pool.maxIdleConnectionsPerHost,
                     idleTimeout: configuration.pool.idleTimeout,
                     exhaustionTimeout: configuration.pool.descriptorExhaustionTimeout
                 )))
@@ -111,10 +112,17 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    /// Closes everything and waits until every connection is closed.
-    func shutdown() async {
-        let actions = state.withLockedValue { $0.machine.shutdown() }
+    /// Fails waiting requests, closes idle connections, lets requests in flight finish for up to `gracePeriod`
+    /// (then closes their connections), and returns when every connection is closed.
+    func shutdown(gracePeriod: Duration) async {
+        let actions = state.withLockedValue { $0.machine.shutdown(closeLeased: gracePeriod <= .zero) }
         run(actions)
+        if gracePeriod > .zero {
+            group.next().scheduleTask(in: gracePeriod.timeAmount) { [weak self] in
+                guard let self else { return }
+                self.run(self.state.withLockedValue { $0.machine.closeLeased() })
+            }
+        }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLockedValue { state -> Bool in
                 if state.machine.connectionCount == 0 { return true }

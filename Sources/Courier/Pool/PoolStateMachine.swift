@@ -56,6 +56,8 @@ struct PoolStateMachine {
         case serverClosed = "server_closed"
         /// The process ran out of descriptors: idle connections are closed to give some back.
         case descriptorPressure = "descriptor_pressure"
+        /// Its origin already had `maxIdleConnectionsPerHost` idle connections.
+        case idleLimit = "idle_limit"
     }
 
     enum Action: Equatable {
@@ -120,6 +122,8 @@ struct PoolStateMachine {
     }
 
     let maxConnectionsPerHost: Int
+    /// Idle connections kept per origin; more are closed when they would go idle.
+    let maxIdleConnectionsPerHost: Int
     let idleTimeout: Duration
     private(set) var connections: [ConnectionID: Connection] = [:]
     private(set) var origins: [Origin: OriginState] = [:]
@@ -144,11 +148,12 @@ struct PoolStateMachine {
     let exhaustionTimeout: Duration
 
     init(
-        maxConnectionsPerHost: Int, idleTimeout: Duration, exhaustionTimeout: Duration = .seconds(30),
-        firstConnectionID: ConnectionID = 1
+        maxConnectionsPerHost: Int, maxIdleConnectionsPerHost: Int? = nil, idleTimeout: Duration,
+        exhaustionTimeout: Duration = .seconds(30), firstConnectionID: ConnectionID = 1
     ) {
         precondition(maxConnectionsPerHost >= 1)
         self.maxConnectionsPerHost = maxConnectionsPerHost
+        self.maxIdleConnectionsPerHost = max(0, maxIdleConnectionsPerHost ?? maxConnectionsPerHost)
         self.idleTimeout = idleTimeout
         self.exhaustionTimeout = exhaustionTimeout
         self.nextConnectionID = firstConnectionID
@@ -249,6 +254,9 @@ struct PoolStateMachine {
             transition(id, to: .leased)
             connections[id]!.served = 1
             actions = [.lease(id, to: request, reused: false)]
+        } else if origins[connection.origin]!.idle.count >= maxIdleConnectionsPerHost {
+            transition(id, to: .closing, reason: .idleLimit)
+            actions = [.close(id)]
         } else {
             transition(id, to: .idle(since: now))
             origins[connection.origin]!.idle.append(id)
@@ -377,6 +385,10 @@ struct PoolStateMachine {
             connections[id]!.lastIdle = .zero
             return [.lease(id, to: request, reused: true)]
         }
+        if origins[connection.origin]!.idle.count >= maxIdleConnectionsPerHost {
+            transition(id, to: .closing, reason: .idleLimit)
+            return [.close(id)]
+        }
         transition(id, to: .idle(since: now))
         origins[connection.origin]!.idle.append(id)
         return evictIfOthersStarve()
@@ -425,8 +437,9 @@ struct PoolStateMachine {
         }.min()
     }
 
-    /// Fails every waiter and closes every connection (leased ones too: their requests fail).
-    mutating func shutdown() -> [Action] {
+    /// Fails every waiter and closes every idle connection; leased connections close when their request ends,
+    /// or at once when `closeLeased` (their requests then fail). Call `closeLeased()` when a grace period ends.
+    mutating func shutdown(closeLeased: Bool = true) -> [Action] {
         guard !isShutdown else { return [] }
         isShutdown = true
         exhaustion = nil
@@ -440,10 +453,22 @@ struct PoolStateMachine {
             origins[origin] = state
         }
         for (id, connection) in connections.sorted(by: { $0.key < $1.key }) where connection.state != .opening {
+            if connection.state == .leased && !closeLeased { continue }
             if connection.state != .closing { transition(id, to: .closing, reason: .shutdown) }
             actions.append(.close(id))
         }
         returnUnneededSlots(into: &actions)
+        return actions
+    }
+
+    /// The shutdown's grace period ended: close the connections still carrying requests.
+    mutating func closeLeased() -> [Action] {
+        guard isShutdown else { return [] }
+        var actions: [Action] = []
+        for (id, connection) in connections.sorted(by: { $0.key < $1.key }) where connection.state == .leased {
+            transition(id, to: .closing, reason: .shutdown)
+            actions.append(.close(id))
+        }
         return actions
     }
 

@@ -202,6 +202,34 @@ extension Network {
             try await server.shutdown()
         }
 
+        @Test func shutdownLetsRequestsInFlightFinishWithinTheGracePeriod() async throws {
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 400
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client()
+            let inFlight = Task { try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) }
+            #expect(await Fixture.eventually { server.acceptedConnections == 1 })
+            await client.shutdown(gracePeriod: .seconds(5))
+            #expect(try await inFlight.value.status == .ok)
+            #expect(SocketCensus.clientSockets(toPort: server.port) == 0)
+            try await server.shutdown()
+        }
+
+        @Test func shutdownCutsOffRequestsStillRunningWhenTheGracePeriodEnds() async throws {
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 3_000
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client()
+            let inFlight = Task { try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) }
+            #expect(await Fixture.eventually { server.acceptedConnections == 1 })
+            let started = ContinuousClock.now
+            await client.shutdown(gracePeriod: .milliseconds(200))
+            #expect(ContinuousClock.now - started < .seconds(2))
+            await #expect(throws: CourierError.self) { _ = try await inFlight.value }
+            #expect(SocketCensus.clientSockets(toPort: server.port) == 0)
+            try await server.shutdown()
+        }
+
         @Test func aClientDroppedWithoutShutdownClosesItsConnections() async throws {
             let server = try await TestServer.start()
             do {

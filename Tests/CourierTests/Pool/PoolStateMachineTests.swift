@@ -223,6 +223,35 @@ import Testing
         }
     }
 
+    @Test func idleConnectionsBeyondTheIdleLimitAreClosed() {
+        var machine = Machine(maxConnectionsPerHost: 4, maxIdleConnectionsPerHost: 1, idleTimeout: .seconds(60))
+        for request in 1...2 { _ = granting(&machine, machine.requestConnection(request, origin: a, now: t0)) }
+        _ = machine.connected(1, now: t0)
+        _ = machine.connected(2, now: t0)
+        #expect(machine.released(1, reusable: true, now: t0) == [])
+        #expect(machine.released(2, reusable: true, now: t0) == [.close(2)])
+        #expect(machine.closeReason(of: 2) == .idleLimit)
+        #expect(machine.idleCount == 1)
+    }
+
+    @Test func shutdownWithAGracePeriodLetsLeasedConnectionsFinish() {
+        var machine = Machine(maxConnectionsPerHost: 4, idleTimeout: .seconds(60))
+        for request in 1...2 { _ = granting(&machine, machine.requestConnection(request, origin: a, now: t0)) }
+        _ = machine.connected(1, now: t0)
+        _ = machine.connected(2, now: t0)
+        _ = machine.released(2, reusable: true, now: t0)
+        #expect(machine.shutdown(closeLeased: false) == [.close(2)])
+        // Connection 1's request ends within the grace period: it closes then, as nothing may reuse it.
+        #expect(machine.released(1, reusable: true, now: t0) == [.close(1)])
+        #expect(machine.closeLeased() == [])
+
+        var late = Machine(maxConnectionsPerHost: 4, idleTimeout: .seconds(60))
+        _ = granting(&late, late.requestConnection(1, origin: a, now: t0))
+        _ = late.connected(1, now: t0)
+        #expect(late.shutdown(closeLeased: false) == [])
+        #expect(late.closeLeased() == [.close(1)])
+    }
+
     @Test func cancellingAWaiterAnswersItOnceAndReturnsASlotNobodyNeeds() {
         var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60))
         _ = granting(&machine, machine.requestConnection(1, origin: a, now: t0))
