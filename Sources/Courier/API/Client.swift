@@ -133,6 +133,14 @@ public final class Client: Sendable {
                 stream?.close()
                 throw error
             }
+            if let onTimings = request.onTimings {
+                let phases = exchange.phaseDurations
+                onTimings(
+                    RequestTimings(
+                        connectionID: connection.id, reused: reused, queueWait: queueWait,
+                        connect: reused ? nil : connection.connectDuration, requestSent: phases.requestSent,
+                        firstResponseByte: phases.firstResponse ?? .zero))
+            }
             do {
                 let result = try await handler(response)
                 await finish(exchange, writer: writer, stream: stream)

@@ -58,8 +58,9 @@ public struct PoolSnapshot: Sendable {
     public var budgetInUse: Int
     /// Connections that finished opening since the client was created.
     public var connectionsOpened: Int
-    /// Closes completed since the client was created, by reason (`idle_timeout`, `evicted`, `shutdown`,
-    /// `not_reusable`, `server_closed`).
+    /// Closes completed since the client was created, by reason: `idle_timeout`, `idle_limit`, `evicted`,
+    /// `shutdown`, `connection_close`, `keep_alive_max`, `error`, `unread_body`, `request_incomplete`,
+    /// `server_closed`, `descriptor_pressure`.
     public var connectionsClosed: [String: Int]
     /// Requests passed to `execute` or `send`.
     public var requests: Int

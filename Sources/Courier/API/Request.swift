@@ -23,6 +23,8 @@ public struct Request: Sendable, CustomStringConvertible {
     /// Called each time an attempt of this request got its connection (like Go's httptrace `GotConn`).
     /// Default `nil`. It runs on the calling task; keep it short.
     public var onConnectionObtained: (@Sendable (ConnectionObtained) -> Void)? = nil
+    /// Called for each attempt whose response head arrived, with the time each phase took. Default `nil`.
+    public var onTimings: (@Sendable (RequestTimings) -> Void)? = nil
 
     /// Creates a request from typed parts.
     public init(
@@ -93,4 +95,22 @@ public struct ConnectionObtained: Sendable {
     public var idleTime: Duration
     /// How long the request waited for it, from asking the pool to getting it (includes connecting).
     public var queueWait: Duration
+}
+
+/// How long each phase of one attempt took, reported to ``Request/onTimings`` when its response head arrived.
+public struct RequestTimings: Sendable {
+    /// The connection's id.
+    public var connectionID: Int
+    /// Whether the connection carried an earlier request.
+    public var reused: Bool
+    /// From asking the pool to getting the connection (includes `connect` for a new one).
+    public var queueWait: Duration
+    /// How long opening the connection took (TCP connect); `nil` for a reused connection.
+    public var connect: Duration?
+    /// From getting the connection to the whole request (head and body) being handed to it; `nil` when the body
+    /// was not finished because the server answered first.
+    public var requestSent: Duration?
+    /// From getting the connection to the first part of the response being decoded (its status line and
+    /// headers, which normally arrive in the first read).
+    public var firstResponseByte: Duration
 }

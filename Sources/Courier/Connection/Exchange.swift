@@ -36,6 +36,10 @@ final class Exchange: @unchecked Sendable {
         var wroteAnything = false
         /// Some part of a response (an interim one included) arrived.
         var responseStarted = false
+        /// When the exchange started, the request was fully written, and the first response part arrived.
+        var startedAt: ContinuousClock.Instant? = nil
+        var requestSentAt: ContinuousClock.Instant? = nil
+        var firstResponseAt: ContinuousClock.Instant? = nil
         /// The exchange ended: its connection was released to the pool or closed.
         var finished = false
     }
@@ -61,7 +65,13 @@ final class Exchange: @unchecked Sendable {
     // Event-loop state.
     private weak var handler: HTTP1ClientHandler?
     private var context: ChannelHandlerContext?
-    private(set) var requestPhase: RequestPhase = .complete
+    private(set) var requestPhase: RequestPhase = .complete {
+        didSet {
+            if requestPhase == .complete {
+                shared.withLockedValue { if $0.requestSentAt == nil { $0.requestSentAt = .now } }
+            }
+        }
+    }
     private(set) var responsePhase: ResponsePhase = .waitingForHead
     private var responseVersion = (major: 1, minor: 1)
     private var responseTokens = ConnectionTokens.none
@@ -116,6 +126,13 @@ final class Exchange: @unchecked Sendable {
     var wroteAnything: Bool { shared.withLockedValue { $0.wroteAnything } }
     /// Whether any part of a response arrived.
     var responseStarted: Bool { shared.withLockedValue { $0.responseStarted } }
+    /// From the start to the request being written, and to the first response part (`nil` if not yet).
+    var phaseDurations: (requestSent: Duration?, firstResponse: Duration?) {
+        shared.withLockedValue { shared in
+            guard let start = shared.startedAt else { return (nil, nil) }
+            return (shared.requestSentAt.map { start.duration(to: $0) }, shared.firstResponseAt.map { start.duration(to: $0) })
+        }
+    }
 
     // MARK: Caller side
 
@@ -178,7 +195,10 @@ final class Exchange: @unchecked Sendable {
             fail(.connectionClosedBeforeResponse(reason: "the pooled connection had already been closed by the server"))
             return
         }
-        shared.withLockedValue { $0.wroteAnything = true }
+        shared.withLockedValue {
+            $0.wroteAnything = true
+            $0.startedAt = .now
+        }
         context.write(NIOAny(HTTPClientRequestPart.head(requestHead)), promise: nil)
         if expectContinue {
             requestPhase = .waitingForContinue
@@ -201,7 +221,12 @@ final class Exchange: @unchecked Sendable {
         guard !finished else { return }
         switch part {
         case .head(let head):
-            if responsePhase == .waitingForHead { shared.withLockedValue { $0.responseStarted = true } }
+            if responsePhase == .waitingForHead, !shared.withLockedValue({ $0.responseStarted }) {
+                shared.withLockedValue {
+                    $0.responseStarted = true
+                    $0.firstResponseAt = .now
+                }
+            }
             receivedHead(head)
         case .body(let buffer):
             guard responsePhase == .receivingBody else {
@@ -415,7 +440,7 @@ final class Exchange: @unchecked Sendable {
         source?.finish(error)
         writerPromise?.succeed(false)
         writerPromise = nil
-        handler?.exchangeEnded(self, reusable: false, hints: hints)
+        handler?.exchangeEnded(self, reusable: false, hints: hints, closeReason: .error)
         markFinished()
     }
 
@@ -427,7 +452,7 @@ final class Exchange: @unchecked Sendable {
         continueTimer?.cancel()
         writerPromise?.succeed(false)
         writerPromise = nil
-        handler?.exchangeEnded(self, reusable: false, hints: hints)
+        handler?.exchangeEnded(self, reusable: false, hints: hints, closeReason: .unreadBody)
         markFinished()
     }
 
@@ -448,7 +473,9 @@ final class Exchange: @unchecked Sendable {
                 protocolError: false
             ))
         // `max=0`: the server will not take another request on this connection.
-        handler?.exchangeEnded(self, reusable: reusable && hints.maxRequests != 0, hints: hints)
+        let reason: PoolStateMachine.CloseReason =
+            hints.maxRequests == 0 ? .keepAliveMax : requestPhase == .abandoned ? .requestIncomplete : .connectionClose
+        handler?.exchangeEnded(self, reusable: reusable && hints.maxRequests != 0, hints: hints, closeReason: reason)
         markFinished()
     }
 }

@@ -12,7 +12,7 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     /// Called once per exchange when it ends: `true` when the connection may carry another request, and the
     /// server's `Keep-Alive` hints.
-    var onExchangeEnded: ((Bool, KeepAliveHints) -> Void)?
+    var onExchangeEnded: ((Bool, KeepAliveHints, PoolStateMachine.CloseReason) -> Void)?
 
     private let stallTimeout: TimeAmount
     private let maxHeadBytes: Int
@@ -51,11 +51,11 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     // MARK: Called by the exchange
 
-    func exchangeEnded(_ exchange: Exchange, reusable: Bool, hints: KeepAliveHints) {
+    func exchangeEnded(_ exchange: Exchange, reusable: Bool, hints: KeepAliveHints, closeReason: PoolStateMachine.CloseReason) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
         if !reusable { context?.close(promise: nil) }
-        onExchangeEnded?(reusable, hints)
+        onExchangeEnded?(reusable, hints, closeReason)
         if reusable { readIfPending() }
     }
 

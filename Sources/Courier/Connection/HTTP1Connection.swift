@@ -7,12 +7,14 @@ final class HTTP1Connection: Sendable {
     let id: Int
     let channel: Channel
     let origin: Origin
+    /// How long the TCP connect took.
+    let connectDuration: Duration
     private let handler: NIOLoopBound<HTTP1ClientHandler>
 
     var eventLoop: EventLoop { channel.eventLoop }
 
     /// Adds the codec and handler to `channel`; must run on its event loop.
-    init(id: Int, channel: Channel, origin: Origin, configuration: Configuration) throws {
+    init(id: Int, channel: Channel, origin: Origin, configuration: Configuration, connectDuration: Duration = .zero) throws {
         channel.eventLoop.preconditionInEventLoop()
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.limits.maxResponseHeadBytes
@@ -34,11 +36,12 @@ final class HTTP1Connection: Sendable {
         self.id = id
         self.channel = channel
         self.origin = origin
+        self.connectDuration = connectDuration
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
     /// Installs the callback that returns the connection to the pool; must run on the event loop.
-    func setExchangeEndedCallback(_ callback: @escaping (Bool, KeepAliveHints) -> Void) {
+    func setExchangeEndedCallback(_ callback: @escaping (Bool, KeepAliveHints, PoolStateMachine.CloseReason) -> Void) {
         handler.value.onExchangeEnded = callback
     }
 

@@ -24,6 +24,7 @@ struct Dialer: Sendable {
         }
         // An IP literal needs no resolution (which can itself fail when descriptors run out) and no racing:
         // one socket per dial.
+        let started = ContinuousClock.now
         let connecting: EventLoopFuture<Channel>
         if let address = try? SocketAddress(ipAddress: origin.host, port: origin.port) {
             connecting = bootstrap.connect(to: address)
@@ -36,7 +37,9 @@ struct Dialer: Sendable {
             }
             .flatMapThrowing { channel in
                 do {
-                    return try HTTP1Connection(id: id, channel: channel, origin: origin, configuration: configuration)
+                    return try HTTP1Connection(
+                        id: id, channel: channel, origin: origin, configuration: configuration,
+                        connectDuration: started.duration(to: .now))
                 } catch {
                     channel.close(promise: nil)
                     throw CourierError.connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
@@ -73,6 +76,23 @@ struct Dialer: Sendable {
 }
 
 extension Dialer {
+    /// Whether at least `count` descriptors are free now, checked by opening `/dev/null` that many times and
+    /// closing them again (portable; a few system calls per new connection, none per request).
+    ///
+    /// Courier checks this before each socket so that it never takes a process's last descriptors itself:
+    /// a process at zero free descriptors is fragile (on Linux, libdispatch's worker monitor traps when it
+    /// cannot open /proc files).
+    static func hasDescriptorHeadroom(_ count: Int) -> Bool {
+        var opened: [CInt] = []
+        defer { for fd in opened { _ = close(fd) } }
+        for _ in 0..<count {
+            let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            opened.append(fd)
+        }
+        return true
+    }
+
     /// Whether opening a socket failed because the process (EMFILE) or the system (ENFILE) ran out of descriptors.
     static func isOutOfDescriptors(_ error: Error) -> Bool {
         if let ioError = error as? IOError { return ioError.errnoCode == EMFILE || ioError.errnoCode == ENFILE }

@@ -220,13 +220,21 @@ final class ConnectionPool: Sendable {
     }
 
     private func open(_ id: Int, origin: Origin) {
+        // Keep `descriptorReserve` descriptors free after this socket: no headroom counts as EMFILE.
+        guard Dialer.hasDescriptorHeadroom(PoolStateMachine.descriptorReserve + 1) else {
+            logger.debug("no descriptor headroom for a new connection", metadata: ["courier.connection": "\(id)"])
+            metrics.descriptorExhaustion.increment()
+            run(state.withLockedValue { $0.machine.outOfDescriptors(id, now: .now) })
+            completeShutdownIfIdle()
+            return
+        }
         let eventLoop = group.next()
         logger.debug("opening connection", metadata: ["courier.connection": "\(id)", "courier.origin": "\(origin)"])
         dialer.connect(to: origin, id: id, on: eventLoop).whenComplete { result in
             switch result {
             case .success(let connection):
-                connection.setExchangeEndedCallback { [weak self] reusable, hints in
-                    self?.released(id, reusable: reusable, hints: hints)
+                connection.setExchangeEndedCallback { [weak self] reusable, hints, reason in
+                    self?.released(id, reusable: reusable, hints: hints, reason: reason)
                 }
                 let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
                     state.connections[id] = connection
@@ -262,8 +270,10 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints) {
-        let actions = state.withLockedValue { $0.machine.released(id, reusable: reusable, now: .now, hints: hints) }
+    private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints, reason: PoolStateMachine.CloseReason) {
+        let actions = state.withLockedValue {
+            $0.machine.released(id, reusable: reusable, now: .now, hints: hints, closeReason: reason)
+        }
         run(actions)
         updateGauges()
         if reusable { scheduleSweepIfNeeded() }

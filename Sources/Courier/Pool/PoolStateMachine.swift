@@ -50,8 +50,16 @@ struct PoolStateMachine {
         case evicted
         /// The client shut down.
         case shutdown
-        /// Its exchange did not allow reuse: `Connection: close`, `max=0`, HTTP/1.0, an unread body, an error.
-        case notReusable = "not_reusable"
+        /// `Connection: close` from either side, HTTP/1.0 without keep-alive, or a body delimited by the close.
+        case connectionClose = "connection_close"
+        /// The server's `Keep-Alive: max=0`: it takes no more requests on it.
+        case keepAliveMax = "keep_alive_max"
+        /// The exchange failed (malformed response, reset, stall, cancellation…).
+        case error
+        /// The caller's scope ended before the body did, and the remainder was too large or too slow to drain.
+        case unreadBody = "unread_body"
+        /// The server answered before the request body was complete, so the rest was not sent.
+        case requestIncomplete = "request_incomplete"
         /// The server (or the network) closed it while Courier had not asked to.
         case serverClosed = "server_closed"
         /// The process ran out of descriptors: idle connections are closed to give some back.
@@ -351,7 +359,8 @@ struct PoolStateMachine {
     /// The request on connection `id` ended; `reusable` when the keep-alive policy allows another request.
     /// `hints` is what the response announced in `Keep-Alive`: its timeout lowers this connection's idle timeout.
     mutating func released(
-        _ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant, hints: KeepAliveHints = KeepAliveHints()
+        _ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant, hints: KeepAliveHints = KeepAliveHints(),
+        closeReason: CloseReason = .connectionClose
     ) -> [Action] {
         guard let connection = connections[id], connection.state == .leased else { return [] }
         if !hints.isEmpty {
@@ -359,7 +368,7 @@ struct PoolStateMachine {
             connections[id]!.idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
         }
         guard reusable, !isShutdown, connections[id]!.idleTimeout > .zero else {
-            transition(id, to: .closing, reason: isShutdown ? .shutdown : .notReusable)
+            transition(id, to: .closing, reason: isShutdown ? .shutdown : reusable ? .idleTimeout : closeReason)
             return [.close(id)]
         }
         if let cap = connectionCap, connections.count > cap {

@@ -22,7 +22,7 @@ import Testing
                 id: 1, channel: channel, origin: Origin(scheme: "http", host: "example.com", port: 80),
                 configuration: Configuration())
             let ends = self.ends
-            connection.setExchangeEndedCallback { reusable, _ in ends.values.append(reusable) }
+            connection.setExchangeEndedCallback { reusable, _, _ in ends.values.append(reusable) }
         }
 
         /// Starts a request and returns its exchange and the bytes written for it.

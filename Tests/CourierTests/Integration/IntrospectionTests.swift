@@ -1,6 +1,7 @@
 import CourierTestServer
 import Foundation
 import MetricsTestKit
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -37,7 +38,7 @@ extension Network {
             #expect(snapshot.requests == steady.requests.count + rotating.requests.count)
             #expect(snapshot.requests == 240)
             #expect(snapshot.budgetLimit == 10)
-            #expect(snapshot.connectionsClosed["not_reusable"] == rotating.connections.filter(\.closed).count)
+            #expect(snapshot.connectionsClosed["connection_close"] == rotating.connections.filter(\.closed).count)
 
             let steadyEntry = try #require(snapshot.origins.first { $0.origin.port == steady.port })
             #expect(steadyEntry.idle == SocketCensus.clientSockets(toPort: steady.port))
@@ -52,8 +53,8 @@ extension Network {
 
             #expect(try metrics.expectCounter("courier_connections_opened_total").totalValue == Int64(accepted))
             #expect(try metrics.expectCounter("courier_requests_total").totalValue == 240)
-            #expect(try metrics.expectCounter("courier_connections_closed_total", [("reason", "not_reusable")]).totalValue
-                == Int64(snapshot.connectionsClosed["not_reusable"] ?? 0))
+            #expect(try metrics.expectCounter("courier_connections_closed_total", [("reason", "connection_close")]).totalValue
+                == Int64(snapshot.connectionsClosed["connection_close"] ?? 0))
             #expect(try metrics.expectGauge("courier_connections", [("state", "idle")]).lastValue == Double(steadyEntry.idle + (snapshot.origins.first { $0.origin.port == rotating.port }?.idle ?? 0)))
             #expect(try metrics.expectTimer("courier_queue_wait_seconds").values.count == 240)
 
@@ -83,5 +84,53 @@ extension Network {
             try await dropping.shutdown()
             try await steady.shutdown()
         }
-    }
+    
+        @Test func closesAreCountedByTheirReason() async throws {
+            var countdown = TestServerBehavior()
+            countdown.keepAliveMaxCountdown = 2
+            let counting = try await TestServer.start(behavior: countdown)
+            var early = TestServerBehavior()
+            early.answerEarlyStatus = 413
+            let refusing = try await TestServer.start(behavior: early)
+            let plain = try await TestServer.start()
+            let client = Fixture.client()
+            for _ in 0..<2 { _ = try await client.send(try Fixture.get(counting.url("/")), maxBodyBytes: 16) }
+            let file = try Fixture.sparseFile(size: 16 << 20)
+            _ = try await client.execute(try Fixture.post(refusing.url("/"), .file(file))) { $0.status }
+            _ = try await client.execute(try Fixture.get(plain.url("/bytes/10485760"))) { $0.status }
+            #expect(await Fixture.eventually { client.snapshot().connectionsClosed.values.reduce(0, +) == 3 })
+            let reasons = client.snapshot().connectionsClosed
+            print("close reasons: \(reasons)")
+            #expect(reasons["keep_alive_max"] == 1)
+            #expect(reasons["request_incomplete"] == 1)
+            #expect(reasons["unread_body"] == 1)
+            await client.shutdown()
+            for server in [counting, refusing, plain] { try await server.shutdown() }
+        }
+
+        @Test func timingsReportEachPhase() async throws {
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 150
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client()
+            let seen = NIOLockedValueBox<[RequestTimings]>([])
+            for _ in 0..<2 {
+                var request = try Fixture.post(server.url("/"), .string("timed"))
+                request.onTimings = { timings in seen.withLockedValue { $0.append(timings) } }
+                _ = try await client.send(request, maxBodyBytes: 16)
+            }
+            let timings = seen.withLockedValue { $0 }
+            #expect(timings.count == 2)
+            #expect(timings[0].reused == false && timings[0].connect != nil)
+            #expect(timings[1].reused == true && timings[1].connect == nil)
+            for timing in timings {
+                let sent = try #require(timing.requestSent)
+                #expect(sent < timing.firstResponseByte)
+                #expect(timing.firstResponseByte >= .milliseconds(150))
+                #expect(timing.queueWait >= (timing.connect ?? .zero))
+            }
+            await client.shutdown()
+            try await server.shutdown()
+        }
+}
 }

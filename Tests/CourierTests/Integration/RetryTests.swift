@@ -13,15 +13,22 @@ extension Network {
             let file = try Fixture.sparseFile(size: 200_000)
             let before = SocketCensus.descriptorsOutsideServer(port: server.port)
             for _ in 0..<300 {
-                let status = try await client.execute(try Fixture.post(server.url("/"), .file(file))) { $0.status }
+                let status = try await client.execute(try Fixture.post(server.url("/"), .file(file))) { response in
+                    // Still open inside the scope (this proves the count sees it); closed when the scope ends.
+                    #expect(SocketCensus.descriptors(openOn: file) == 1)
+                    return response.status
+                }
                 #expect(status == .ok)
+                #expect(SocketCensus.descriptors(openOn: file) == 0)
             }
             let after = SocketCensus.descriptorsOutsideServer(port: server.port)
             print("file uploads: descriptors before \(before), after 300 uploads \(after)")
             #expect(after - before <= 1)
             #expect(server.acceptedConnections == 1)
+            #expect(SocketCensus.clientSockets(toPort: server.port) == 1)
             await client.shutdown()
-            #expect(SocketCensus.descriptorsOutsideServer(port: server.port) == before)
+            #expect(SocketCensus.clientSockets(toPort: server.port) == 0)
+            #expect(SocketCensus.descriptors(openOn: file) == 0)
             try await server.shutdown()
         }
 

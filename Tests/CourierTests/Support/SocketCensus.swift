@@ -23,6 +23,12 @@ enum SocketCensus {
         }
     }
 
+    /// Descriptors of this process open on the file at `path`.
+    static func descriptors(openOn path: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return -1 }
+        return names.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path }.count
+    }
+
     /// Socket inodes referenced by this process's descriptors.
     static func socketInodes() -> Set<UInt64> {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
