@@ -54,9 +54,4 @@ final class HTTP1Connection: Sendable {
             eventLoop.execute { handler.value.start(exchange) }
         }
     }
-
-    /// Closes the channel; completes when closed.
-    func close() -> EventLoopFuture<Void> {
-        channel.close().recover { _ in }
-    }
 }

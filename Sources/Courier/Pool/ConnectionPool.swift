@@ -67,8 +67,6 @@ final class ConnectionPool: Sendable {
     var connectionsOpened: Int { state.withLockedValue { $0.opened } }
     /// Connections currently holding a slot (opening, idle, leased or closing).
     var connectionCount: Int { state.withLockedValue { $0.machine.connectionCount } }
-    /// The budget this pool draws from.
-    var budgetLimit: Int { budget.limit }
     /// Whether this pool draws from `budget`.
     func drawsFrom(_ budget: ConnectionBudget) -> Bool { self.budget === budget }
 

@@ -28,50 +28,45 @@ extension Network {
             try await server.shutdown()
         }
 
-        @Test func aFileTruncatedWhileUploadingFailsWithALengthMismatch() async throws {
-            // The server reads nothing of the body for 3 s: the upload is surely unfinished when the file shrinks.
+        /// Starts uploading a 256 MiB file to a server that reads nothing of the body for 3 s, resizes the file
+        /// to `newSize` once the upload is under way (the socket exists only after the file was opened and its
+        /// length taken), and returns the upload's outcome. The pause makes sure the upload is unfinished then.
+        static func uploadWhileResizing(to newSize: Int64) async throws -> (Result<BufferedResponse, any Error>, TestServer) {
             var behavior = TestServerBehavior()
             behavior.pauseReadingBodyMilliseconds = 3_000
             let server = try await TestServer.start(behavior: behavior)
             let client = Fixture.client()
             let file = try Fixture.sparseFile(size: 256 << 20)
             let upload = Task { try await client.send(try Fixture.post(server.url("/upload"), .file(file)), maxBodyBytes: 64) }
-            // The socket exists only after the file was opened and its length taken.
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 1 })
-            #expect(truncate(file, 1 << 20) == 0)
-            do {
-                _ = try await upload.value
-                Issue.record("a truncated file was uploaded without error")
-            } catch let error as CourierError {
-                guard case .bodyLengthMismatch(let expected, let actual) = error else {
-                    Issue.record("unexpected \(error)")
-                    return
-                }
-                #expect(expected == 256 << 20)
-                #expect(actual < expected)
-                print("truncated file: \(error)")
-            }
+            #expect(truncate(file, off_t(newSize)) == 0)
+            let result = await upload.result
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
             await client.shutdown()
             try await server.shutdown()
+            return (result, server)
+        }
+
+        @Test func aFileTruncatedWhileUploadingFailsWithALengthMismatch() async throws {
+            let (result, _) = try await Self.uploadWhileResizing(to: 1 << 20)
+            guard case .failure(let error as CourierError) = result, case .bodyLengthMismatch(let expected, let actual) = error
+            else {
+                Issue.record("expected a length mismatch, got \(result)")
+                return
+            }
+            #expect(expected == 256 << 20)
+            #expect(actual < expected)
+            print("truncated file: \(error)")
         }
 
         @Test func aFileThatGrowsWhileUploadingFailsWithALengthMismatch() async throws {
-            // The server reads nothing of the body for 3 s: the upload is surely unfinished when the file grows.
-            var behavior = TestServerBehavior()
-            behavior.pauseReadingBodyMilliseconds = 3_000
-            let server = try await TestServer.start(behavior: behavior)
-            let client = Fixture.client()
-            let file = try Fixture.sparseFile(size: 256 << 20)
-            let upload = Task { try await client.send(try Fixture.post(server.url("/upload"), .file(file)), maxBodyBytes: 64) }
-            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 1 })
-            #expect(truncate(file, 257 << 20) == 0)
-            await #expect(throws: CourierError.bodyLengthMismatch(expected: 256 << 20, actual: (256 << 20) + 1)) {
-                _ = try await upload.value
+            let (result, server) = try await Self.uploadWhileResizing(to: 257 << 20)
+            guard case .failure(let error as CourierError) = result else {
+                Issue.record("expected a length mismatch, got \(result)")
+                return
             }
+            #expect(error == .bodyLengthMismatch(expected: 256 << 20, actual: (256 << 20) + 1))
             #expect(server.requests.allSatisfy { !$0.bodyComplete || $0.bodyLength == 256 << 20 })
-            await client.shutdown()
-            try await server.shutdown()
         }
 
         @Test func streamsThatBreakTheirDeclaredLengthFail() async throws {
