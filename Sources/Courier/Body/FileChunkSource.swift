@@ -73,8 +73,8 @@ final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
         let offset = self.offset
         let expected = end - start
         if offset >= end {
-            // Everything declared was sent; a whole-file body must not have grown meanwhile.
-            if range == nil {
+            // Only an empty whole-file body gets here before its last read: it must still be empty.
+            if range == nil, expected == 0 {
                 let extra = try await NIOThreadPool.singleton.runIfActive { () throws -> Int in
                     var byte: UInt8 = 0
                     return try Self.pread(fd, &byte, 1, offset)
@@ -84,20 +84,26 @@ final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
             return nil
         }
         let count = Int(min(Int64(Self.chunkSize), end - offset))
-        let empty = allocator.buffer(capacity: count)
+        // The last read of a whole-file body asks for one byte more than declared: a file that grew is caught
+        // before its last chunk leaves, so the server never sees a body it could take for complete.
+        let probesGrowth = range == nil && offset + Int64(count) == end
+        let wanted = probesGrowth ? count + 1 : count
+        let empty = allocator.buffer(capacity: wanted)
         let read = try await NIOThreadPool.singleton.runIfActive { () throws -> (ByteBuffer, Int) in
             var buffer = empty
-            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
-                try Self.pread(fd, pointer.baseAddress!, count, offset)
+            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { pointer in
+                try Self.pread(fd, pointer.baseAddress!, wanted, offset)
             }
             return (buffer, n)
         }
-        let buffer = read.0
         if read.1 == 0 {
             throw CourierError.bodyLengthMismatch(expected: expected, actual: offset - start)
         }
+        if read.1 > count {
+            throw CourierError.bodyLengthMismatch(expected: expected, actual: expected + 1)
+        }
         self.offset += Int64(read.1)
-        return buffer
+        return read.0
     }
 
     override func close() {

@@ -66,7 +66,8 @@ extension Network {
                 return
             }
             #expect(error == .bodyLengthMismatch(expected: 256 << 20, actual: (256 << 20) + 1))
-            #expect(server.requests.allSatisfy { !$0.bodyComplete || $0.bodyLength == 256 << 20 })
+            // The growth is caught by the last read, before the last chunk leaves: no complete body arrives.
+            #expect(server.requests.allSatisfy { !$0.bodyComplete })
         }
 
         @Test func streamsThatBreakTheirDeclaredLengthFail() async throws {
