@@ -122,7 +122,13 @@ public final class Client: Sendable {
                 // such attempt removes one, so those retries are bounded by the pool and not counted against
                 // the limit (as Go's transport does). The limit bounds every other re-send.
                 let deadPooledConnection = reused && !attempt.requestBytesWritten
-                if RetryDecision.shouldRetry(attempt), deadPooledConnection || retries < RetryDecision.maxRetries {
+                let willRetry =
+                    RetryDecision.shouldRetry(attempt) && (deadPooledConnection || retries < RetryDecision.maxRetries)
+                request.onAttemptEnded?(
+                    RequestAttempt(
+                        connectionID: connection.id, reused: reused, bodyBytesSent: exchange.bodyBytesSent, error: error,
+                        willRetry: willRetry))
+                if willRetry {
                     if !deadPooledConnection { retries += 1 }
                     pool.countRetry()
                     configuration.logger.debug(
@@ -141,12 +147,22 @@ public final class Client: Sendable {
                         connect: reused ? nil : connection.connectDuration, requestSent: phases.requestSent,
                         firstResponseByte: phases.firstResponse ?? .zero))
             }
+            let report = request.onAttemptEnded.map { onAttemptEnded in
+                { @Sendable in
+                    onAttemptEnded(
+                        RequestAttempt(
+                            connectionID: connection.id, reused: reused, bodyBytesSent: exchange.bodyBytesSent, error: nil,
+                            willRetry: false))
+                }
+            }
             do {
                 let result = try await handler(response)
                 await finish(exchange, writer: writer, stream: stream)
+                report?()
                 return result
             } catch {
                 await finish(exchange, writer: writer, stream: stream)
+                report?()
                 throw error
             }
         }

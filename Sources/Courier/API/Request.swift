@@ -25,6 +25,10 @@ public struct Request: Sendable, CustomStringConvertible {
     public var onConnectionObtained: (@Sendable (ConnectionObtained) -> Void)? = nil
     /// Called for each attempt whose response head arrived, with the time each phase took. Default `nil`.
     public var onTimings: (@Sendable (RequestTimings) -> Void)? = nil
+    /// Called when an attempt that got a connection ended: after the response scope for the attempt that
+    /// succeeded, or when it failed (saying whether it is sent again). Counts every attempt, so a caller can
+    /// tell how often a request was sent and how many body bytes went out. Default `nil`.
+    public var onAttemptEnded: (@Sendable (RequestAttempt) -> Void)? = nil
 
     /// Creates a request from typed parts.
     public init(
@@ -95,6 +99,20 @@ public struct ConnectionObtained: Sendable {
     public var idleTime: Duration
     /// How long the request waited for it, from asking the pool to getting it (includes connecting).
     public var queueWait: Duration
+}
+
+/// One attempt of a request on one connection, reported to ``Request/onAttemptEnded``.
+public struct RequestAttempt: Sendable {
+    /// The connection's id.
+    public var connectionID: Int
+    /// Whether the connection carried an earlier request.
+    public var reused: Bool
+    /// Body bytes handed to the connection during this attempt (written, not necessarily received), in bytes.
+    public var bodyBytesSent: Int64
+    /// Why the attempt failed; `nil` when it got a response (whatever its status).
+    public var error: CourierError?
+    /// Whether Courier sends the request again after this failed attempt.
+    public var willRetry: Bool
 }
 
 /// How long each phase of one attempt took, reported to ``Request/onTimings`` when its response head arrived.

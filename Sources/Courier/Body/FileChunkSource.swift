@@ -17,7 +17,7 @@ final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
     /// Bytes read per `pread(2)`: 64 KiB.
     static let chunkSize = 64 * 1024
 
-    private let path: String
+    private let path: [UInt8]
     private let range: Range<Int64>?
     private let allocator = ByteBufferAllocator()
     private var descriptor: CInt = -1
@@ -25,7 +25,8 @@ final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
     private var end: Int64 = 0
     private var offset: Int64 = 0
 
-    init(path: String, range: Range<Int64>?) {
+    /// - Parameter path: The file system's bytes of the path, without a terminating NUL.
+    init(path: [UInt8], range: Range<Int64>?) {
         self.path = path
         self.range = range
     }
@@ -34,10 +35,16 @@ final class FileChunkSource: BodyChunkSource, @unchecked Sendable {
 
     override func open() async throws {
         precondition(descriptor < 0, "a file source is opened once")
-        let path = self.path
+        let bytes = self.path
+        let path = String(decoding: bytes, as: UTF8.self)
         let range = self.range
         let (fd, size) = try await NIOThreadPool.singleton.runIfActive { () throws -> (CInt, Int64) in
-            let fd = path.withCString { systemOpen($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+            guard !bytes.contains(0) else {
+                throw CourierError.bodySourceFailed(reason: "cannot open '\(path)': the path contains a NUL byte")
+            }
+            let fd = (bytes + [0]).withUnsafeBufferPointer { pointer in
+                pointer.withMemoryRebound(to: CChar.self) { systemOpen($0.baseAddress!, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+            }
             guard fd >= 0 else {
                 throw CourierError.bodySourceFailed(reason: "cannot open '\(path)': \(errnoText())")
             }

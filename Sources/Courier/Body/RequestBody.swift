@@ -6,7 +6,7 @@ import NIOCore
 public struct RequestBody: Sendable {
     enum Storage: Sendable {
         case bytes(ByteBuffer)
-        case file(path: String, range: Range<Int64>?)
+        case file(path: [UInt8], range: Range<Int64>?)
         case stream(length: Int64?, makeSource: @Sendable () -> BodyChunkSource)
     }
 
@@ -36,7 +36,13 @@ public struct RequestBody: Sendable {
     /// The length is taken when the request starts. If the file then has fewer or more bytes than that, the
     /// request fails with ``CourierError/bodyLengthMismatch(expected:actual:)`` and its connection is closed.
     public static func file(_ path: String, range: Range<Int64>? = nil) -> RequestBody {
-        RequestBody(storage: .file(path: path, range: range))
+        RequestBody(storage: .file(path: Array(path.utf8), range: range))
+    }
+
+    /// Like ``file(_:range:)``, for a path given as the raw bytes the file system uses (without a terminating
+    /// NUL), so that names that are not valid UTF-8 can be sent too. Messages show such bytes as U+FFFD.
+    public static func file(rawPath: [UInt8], range: Range<Int64>? = nil) -> RequestBody {
+        RequestBody(storage: .file(path: rawPath, range: range))
     }
 
     /// A body produced by an async sequence of buffers.

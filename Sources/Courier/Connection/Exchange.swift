@@ -34,6 +34,8 @@ final class Exchange: @unchecked Sendable {
         var failure: CourierError? = nil
         var announcedFraming: ResponseFraming? = nil
         var wroteAnything = false
+        /// Body bytes handed to the connection (an inline body counts once it is written with the head).
+        var bodyBytesSent: Int64 = 0
         /// Some part of a response (an interim one included) arrived.
         var responseStarted = false
         /// When the exchange started, the request was fully written, and the first response part arrived.
@@ -124,6 +126,8 @@ final class Exchange: @unchecked Sendable {
     var announcedFraming: ResponseFraming? { shared.withLockedValue { $0.announcedFraming } }
     /// Whether any byte of the request was handed to the connection.
     var wroteAnything: Bool { shared.withLockedValue { $0.wroteAnything } }
+    /// Body bytes handed to the connection so far.
+    var bodyBytesSent: Int64 { shared.withLockedValue { $0.bodyBytesSent } }
     /// Whether any part of a response arrived.
     var responseStarted: Bool { shared.withLockedValue { $0.responseStarted } }
     /// From the start to the request being written, and to the first response part (`nil` if not yet).
@@ -195,9 +199,11 @@ final class Exchange: @unchecked Sendable {
             fail(.connectionClosedBeforeResponse(reason: "the pooled connection had already been closed by the server"))
             return
         }
+        let inlineBytes = !expectContinue && !streamsBody ? Int64(inlineBody?.readableBytes ?? 0) : 0
         shared.withLockedValue {
             $0.wroteAnything = true
             $0.startedAt = .now
+            $0.bodyBytesSent = inlineBytes
         }
         context.write(NIOAny(HTTPClientRequestPart.head(requestHead)), promise: nil)
         if expectContinue {
@@ -318,6 +324,7 @@ final class Exchange: @unchecked Sendable {
         if !streamsBody {
             if let chunk = heldChunk, chunk.readableBytes > 0 {
                 context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+                countBodyBytes(chunk.readableBytes)
             }
             heldChunk = nil
             context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
@@ -327,13 +334,18 @@ final class Exchange: @unchecked Sendable {
         }
         if let chunk = heldChunk {
             heldChunk = nil
-            bodyBytesWritten += Int64(chunk.readableBytes)
+            countBodyBytes(chunk.readableBytes)
             context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
             if context.channel.isWritable {
                 writerPromise?.succeed(true)
                 writerPromise = nil
             }
         }
+    }
+
+    private func countBodyBytes(_ count: Int) {
+        bodyBytesWritten += Int64(count)
+        shared.withLockedValue { $0.bodyBytesSent += Int64(count) }
     }
 
     private func writeBodyChunkOnLoop(_ chunk: ByteBuffer) -> EventLoopFuture<Bool> {
@@ -347,7 +359,7 @@ final class Exchange: @unchecked Sendable {
             writerPromise = promise
             return promise.futureResult
         case .sendingBody:
-            bodyBytesWritten += Int64(chunk.readableBytes)
+            countBodyBytes(chunk.readableBytes)
             context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
             handler?.noteProgress()
             if context.channel.isWritable { return eventLoop.makeSucceededFuture(true) }

@@ -28,7 +28,7 @@ import Testing
     func aFileIsReadExactly(size: Int) async throws {
         let path = try Self.file(bytes: size)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = FileChunkSource(path: path, range: nil)
+        let source = FileChunkSource(path: Array(path.utf8), range: nil)
         try await source.open()
         #expect(source.length == Int64(size))
         let bytes = try await Self.drain(source).get()
@@ -40,7 +40,7 @@ import Testing
     func growthIsCaughtByTheLastReadBeforeTheLastChunkIsHandedOut(size: Int) async throws {
         let path = try Self.file(bytes: size)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = FileChunkSource(path: path, range: nil)
+        let source = FileChunkSource(path: Array(path.utf8), range: nil)
         try await source.open()
         #expect(truncate(path, off_t(size + 1)) == 0)
         var handedOut = 0
@@ -60,7 +60,7 @@ import Testing
         let size = 3 * FileChunkSource.chunkSize
         let path = try Self.file(bytes: size)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = FileChunkSource(path: path, range: nil)
+        let source = FileChunkSource(path: Array(path.utf8), range: nil)
         try await source.open()
         #expect(truncate(path, off_t(FileChunkSource.chunkSize + 7)) == 0)
         let result = await Self.drain(source)
@@ -75,7 +75,7 @@ import Testing
     @Test func aRangeIgnoresBytesAfterItAndGrowthOfTheFile() async throws {
         let path = try Self.file(bytes: 1_000)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = FileChunkSource(path: path, range: 100..<300)
+        let source = FileChunkSource(path: Array(path.utf8), range: 100..<300)
         try await source.open()
         #expect(truncate(path, 5_000) == 0)
         let bytes = try await Self.drain(source).get()
@@ -87,7 +87,7 @@ import Testing
     @Test func aRangeOutsideTheFileIsRefusedAtOpen() async throws {
         let path = try Self.file(bytes: 10)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = FileChunkSource(path: path, range: 5..<11)
+        let source = FileChunkSource(path: Array(path.utf8), range: 5..<11)
         await #expect(throws: CourierError.self) { try await source.open() }
         source.close()
     }

@@ -1,6 +1,7 @@
 import Courier
 import CourierTestServer
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -29,6 +30,39 @@ extension Network {
             await client.shutdown()
             #expect(SocketCensus.clientSockets(toPort: server.port) == 0)
             #expect(SocketCensus.descriptors(openOn: file) == 0)
+            try await server.shutdown()
+        }
+
+        /// `onAttemptEnded` reports every attempt once, with the body bytes it wrote and whether it is re-sent.
+        @Test func everyAttemptIsReportedWithTheBodyBytesItSent() async throws {
+            var behavior = TestServerBehavior()
+            behavior.abruptCloseAfterResponses = 3
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Fixture.client(perHost: 1)
+            let file = try Fixture.sparseFile(size: 100_000)
+            let attempts = NIOLockedValueBox<[RequestAttempt]>([])
+            for index in 0..<20 {
+                // Alternate an in-memory body and a streamed file.
+                let body: RequestBody = index.isMultiple(of: 2) ? .bytes([UInt8](repeating: 1, count: 1_000)) : .file(file)
+                var request = try Fixture.post(server.url("/"), body)
+                request.retryPolicy = .replayable
+                request.onAttemptEnded = { attempt in attempts.withLockedValue { $0.append(attempt) } }
+                #expect(try await client.send(request, maxBodyBytes: 64).status == .ok)
+            }
+            let reports = attempts.withLockedValue { $0 }
+            let retried = reports.filter(\.willRetry)
+            #expect(reports.count == 20 + retried.count)
+            #expect(reports.filter { $0.error == nil }.count == 20)
+            #expect(retried.count == client.statistics.retries)
+            #expect(retried.allSatisfy { $0.error != nil && $0.reused })
+            // Every successful attempt wrote exactly its body.
+            let sent = reports.filter { $0.error == nil }.map(\.bodyBytesSent)
+            #expect(sent == (0..<20).map { $0.isMultiple(of: 2) ? 1_000 : 100_000 })
+            // What the server received in full matches the reported bytes of successful attempts.
+            let complete = server.requests.filter(\.bodyComplete).map(\.bodyLength).reduce(0, +)
+            #expect(Int64(complete) >= sent.reduce(0, +))
+            print("attempt reports: \(reports.count) attempts, \(retried.count) retried, server saw \(server.requests.count)")
+            await client.shutdown()
             try await server.shutdown()
         }
 
