@@ -32,7 +32,7 @@ public final class TestServer: Sendable {
         port: Int = 0,
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> TestServer {
-        let recorder = TestServerRecorder()
+        let recorder = TestServerRecorder(keepRecords: behavior.keepRecords)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -56,7 +56,9 @@ public final class TestServer: Sendable {
     }
 
     /// Connections accepted so far.
-    public var acceptedConnections: Int { recorder.connections.count }
+    public var acceptedConnections: Int { recorder.acceptedCount }
+    /// Requests received so far (complete or not).
+    public var requestCount: Int { recorder.requestCount }
     /// Every connection with the requests it carried.
     public var connections: [ReceivedConnection] { recorder.connections }
     /// Every request received, over all connections, in connection order.
@@ -65,5 +67,10 @@ public final class TestServer: Sendable {
     /// Stops listening; open connections are closed by their peers or when the process ends.
     public func shutdown() async throws {
         try await channel.close()
+    }
+
+    /// Completes when the listening socket was closed (by ``shutdown()``).
+    public func closed() async throws {
+        try await channel.closeFuture.get()
     }
 }

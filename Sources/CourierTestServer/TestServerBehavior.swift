@@ -55,6 +55,24 @@ public struct TestServerBehavior: Sendable {
     /// Default `nil` (no max, no countdown).
     public var keepAliveMaxCountdown: Int? = nil
 
+    /// Store each complete request body of a PUT or POST with this store: PUT at its decoded request path, POST
+    /// under its SHA-256 (lower-case hex); answered `201 Created` with the SHA-256. A PUT path that would land
+    /// outside the store's directory is answered `400 Bad Request` and the connection closed. Default `nil`
+    /// (bodies are hashed and dropped).
+    public var storage: BodyStore? = nil
+    /// Keep a record of every connection and request (``TestServer/connections``). Default `true`; `false` keeps
+    /// only counts, so a long-running server's memory stays flat.
+    public var keepRecords: Bool = true
+    /// Called with one line when a connection opens and when it closes (with its request count). Default `nil`.
+    public var connectionLog: (@Sendable (String) -> Void)? = nil
+    /// Answer the first N complete requests the server receives (over all connections) with
+    /// `transientFailureStatus` instead of the normal answer. Default 0.
+    public var transientFailures: Int = 0
+    /// The status of those answers. Default 503.
+    public var transientFailureStatus: Int = 503
+    /// A `Retry-After` value sent with them. Default `nil` (none).
+    public var transientFailureRetryAfter: String? = nil
+
     /// A well-behaved keep-alive server.
     public init() {}
 }

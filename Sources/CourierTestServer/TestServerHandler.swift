@@ -20,6 +20,14 @@ final class TestServerHandler: ChannelDuplexHandler {
     private var readsPaused = false
     private var answeredEarly = false
     private var idleTimer: Scheduled<Void>?
+    /// The body being stored (``TestServerBehavior/storage``): its temporary file once created and written so far.
+    private var upload: (file: EventLoopFuture<BodyStore.PartialFile>, components: [[UInt8]]?)?
+    private var storagePendingBytes = 0
+    private var storagePaused = false
+    /// The request was refused and the connection is closing: ignore the rest of it.
+    private var refused = false
+    /// Bytes the store may lag behind before reading pauses.
+    private static let storageHighWater = 4 << 20
 
     init(behavior: TestServerBehavior, recorder: TestServerRecorder) {
         self.behavior = behavior
@@ -28,6 +36,9 @@ final class TestServerHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         connectionNumber = recorder.accepted()
+        if let log = behavior.connectionLog {
+            log("connection \(connectionNumber) opened from \(context.remoteAddress.map { "\($0)" } ?? "?")")
+        }
         context.fireChannelActive()
     }
 
@@ -38,12 +49,20 @@ final class TestServerHandler: ChannelDuplexHandler {
             record(head, complete: false)
             self.head = nil
         }
+        if let upload, let store = behavior.storage {
+            // The body never completed: its temporary file goes away.
+            upload.file.whenSuccess { partial in
+                NIOThreadPool.singleton.submit { _ in store.discard(partial) }
+            }
+            self.upload = nil
+        }
         recorder.closed(connection: connectionNumber)
+        behavior.connectionLog?("connection \(connectionNumber) closed after \(requestNumber) request(s)")
         context.fireChannelInactive()
     }
 
     func read(context: ChannelHandlerContext) {
-        if !readsPaused { context.read() }
+        if !readsPaused && !storagePaused { context.read() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -51,6 +70,7 @@ final class TestServerHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refused { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             idleTimer?.cancel()
@@ -59,6 +79,9 @@ final class TestServerHandler: ChannelDuplexHandler {
             hasher = SHA256()
             bodyLength = 0
             answeredEarly = false
+            if let store = behavior.storage, head.method == .PUT || head.method == .POST {
+                guard startUpload(context: context, head: head, store: store) else { return }
+            }
             let expectsContinue = head.headers["expect"].contains { $0.lowercased() == "100-continue" }
             if expectsContinue, let status = behavior.rejectExpectContinueStatus {
                 answeredEarly = true
@@ -84,6 +107,7 @@ final class TestServerHandler: ChannelDuplexHandler {
         case .body(let buffer):
             bodyLength += buffer.readableBytes
             buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            if upload != nil { store(buffer, context: context) }
         case .end:
             guard let head else { return }
             self.head = nil
@@ -94,6 +118,19 @@ final class TestServerHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
                 return
             }
+            if behavior.transientFailures > 0, recorder.takeTransientFailure(limit: behavior.transientFailures) {
+                discardUpload()
+                let retryAfter = behavior.transientFailureRetryAfter.map { "Retry-After: \($0)\r\n" } ?? ""
+                writeResponse(
+                    context: context, status: behavior.transientFailureStatus, body: ByteBuffer(string: "try again later\n"),
+                    close: false, extraHeaders: retryAfter)
+                return
+            }
+            if let upload, let store = behavior.storage {
+                self.upload = nil
+                finishUpload(upload, store: store, context: context, head: head, number: number)
+                return
+            }
             if behavior.responseDelayMilliseconds > 0 {
                 context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(behavior.responseDelayMilliseconds))) {
                     self.respond(context: context, head: head, number: number)
@@ -102,6 +139,90 @@ final class TestServerHandler: ChannelDuplexHandler {
                 respond(context: context, head: head, number: number)
             }
         }
+    }
+
+    /// Prepares storing a PUT or POST body; a PUT path outside the directory is answered 400 at once (the
+    /// connection closes). Returns whether the request goes on.
+    private func startUpload(context: ChannelHandlerContext, head: HTTPRequestHead, store: BodyStore) -> Bool {
+        var components: [[UInt8]]? = nil
+        if head.method == .PUT {
+            switch StoragePath.components(ofTarget: head.uri) {
+            case .failure(let refusal):
+                refuse(context: context, status: 400, reason: refusal.description)
+                return false
+            case .success(let path):
+                components = path
+            }
+        }
+        let file = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { try store.begin() }
+        upload = (file, components)
+        return true
+    }
+
+    /// Queues a body chunk for the temporary file; reading pauses while the disk lags by more than 4 MiB.
+    private func store(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        guard let upload, let store = behavior.storage else { return }
+        let count = buffer.readableBytes
+        storagePendingBytes += count
+        let loop = context.eventLoop
+        let written = upload.file.flatMap { partial in
+            NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> BodyStore.PartialFile in
+                do {
+                    try buffer.withUnsafeReadableBytes { try store.write(partial, $0) }
+                } catch {
+                    store.discard(partial)
+                    throw error
+                }
+                return partial
+            }
+        }
+        self.upload = (written, upload.components)
+        written.assumeIsolated().whenComplete { _ in
+            self.storagePendingBytes -= count
+            if self.storagePaused, self.storagePendingBytes < Self.storageHighWater / 4 {
+                self.storagePaused = false
+                if context.channel.isActive { context.read() }
+            }
+        }
+        if storagePendingBytes > Self.storageHighWater { storagePaused = true }
+    }
+
+    /// Renames the complete body into place, then answers 201 with its SHA-256 (400 for a refused place, 500 for
+    /// an I/O failure).
+    private func finishUpload(
+        _ upload: (file: EventLoopFuture<BodyStore.PartialFile>, components: [[UInt8]]?), store: BodyStore,
+        context: ChannelHandlerContext, head: HTTPRequestHead, number: Int
+    ) {
+        let digest = hexString(hasher.finalize())
+        let components = upload.components ?? [Array(digest.utf8)]
+        let loop = context.eventLoop
+        let placed = upload.file.flatMap { partial in
+            NIOThreadPool.singleton.runIfActive(eventLoop: loop) { try store.place(partial, at: components) }
+        }
+        placed.assumeIsolated().whenComplete { result in
+            guard context.channel.isActive else { return }
+            switch result {
+            case .success:
+                self.respond(context: context, head: head, number: number, answer: (201, ByteBuffer(string: digest + "\n")))
+            case .failure(let refusal as StoragePath.Refusal):
+                self.respond(context: context, head: head, number: number, answer: (400, ByteBuffer(string: "\(refusal)\n")))
+            case .failure(let error):
+                self.respond(context: context, head: head, number: number, answer: (500, ByteBuffer(string: "\(error)\n")))
+            }
+        }
+    }
+
+    private func discardUpload() {
+        guard let upload, let store = behavior.storage else { return }
+        self.upload = nil
+        upload.file.whenSuccess { partial in NIOThreadPool.singleton.submit { _ in store.discard(partial) } }
+    }
+
+    /// Answers `status` with `reason` and closes the connection; the rest of the request is ignored.
+    private func refuse(context: ChannelHandlerContext, status: Int, reason: String) {
+        refused = true
+        head = nil
+        writeResponse(context: context, status: status, body: ByteBuffer(string: reason + "\n"), close: true)
     }
 
     private func record(_ head: HTTPRequestHead, complete: Bool) {
@@ -119,7 +240,9 @@ final class TestServerHandler: ChannelDuplexHandler {
         )
     }
 
-    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, number: Int) {
+    private func respond(
+        context: ChannelHandlerContext, head: HTTPRequestHead, number: Int, answer: (status: Int, body: ByteBuffer)? = nil
+    ) {
         guard context.channel.isActive else { return }
         let clientClose = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
         if let raw = behavior.rawResponse {
@@ -136,7 +259,10 @@ final class TestServerHandler: ChannelDuplexHandler {
         var status = 200
         var body = ByteBuffer(string: "ok\n")
         var chunked = false
-        if segments.count == 2, let value = Int(segments[1]) {
+        if let answer {
+            status = answer.status
+            body = answer.body
+        } else if segments.count == 2, let value = Int(segments[1]) {
             switch segments[0] {
             case "bytes": body = ByteBuffer(repeating: UInt8(ascii: "x"), count: value)
             case "chunked":
@@ -177,7 +303,7 @@ final class TestServerHandler: ChannelDuplexHandler {
     /// `Connection: close` (as servers that count down `max` do).
     private func writeResponse(
         context: ChannelHandlerContext, status: Int, body: ByteBuffer, close: Bool, chunked: Bool = false,
-        isHead: Bool = false, keepAlive: String? = nil, quietClose: Bool = false
+        isHead: Bool = false, keepAlive: String? = nil, quietClose: Bool = false, extraHeaders: String = ""
     ) {
         var text = behavior.http10 ? "HTTP/1.0 \(status) \(reason(status))\r\n" : "HTTP/1.1 \(status) \(reason(status))\r\n"
         text += "X-Connection-Number: \(connectionNumber)\r\nX-Request-Number: \(requestNumber)\r\n"
@@ -186,6 +312,7 @@ final class TestServerHandler: ChannelDuplexHandler {
             text += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(body.readableBytes)\r\n"
         }
         if let keepAlive { text += "Keep-Alive: \(keepAlive)\r\n" }
+        text += extraHeaders
         if close && !behavior.http10 && !quietClose {
             text += "Connection: close\r\n"
         } else if behavior.sendKeepAliveHeader && !close {

@@ -36,24 +36,55 @@ public struct ReceivedConnection: Sendable {
     public var closed: Bool
 }
 
-/// Thread-safe log of connections and requests.
+/// Thread-safe log of connections and requests (or, without `keepRecords`, only their counts).
 final class TestServerRecorder: Sendable {
-    private let state = NIOLockedValueBox<[ReceivedConnection]>([])
+    private struct State {
+        var connections: [ReceivedConnection] = []
+        var accepted = 0
+        var requests = 0
+        var transientFailuresGiven = 0
+    }
+
+    private let keepRecords: Bool
+    private let state = NIOLockedValueBox(State())
+
+    init(keepRecords: Bool = true) {
+        self.keepRecords = keepRecords
+    }
 
     func accepted() -> Int {
-        state.withLockedValue { connections in
-            connections.append(ReceivedConnection(number: connections.count + 1, requests: [], closed: false))
-            return connections.count
+        state.withLockedValue { state in
+            state.accepted += 1
+            if keepRecords {
+                state.connections.append(ReceivedConnection(number: state.accepted, requests: [], closed: false))
+            }
+            return state.accepted
         }
     }
 
     func record(_ request: ReceivedRequest, connection: Int) {
-        state.withLockedValue { $0[connection - 1].requests.append(request) }
+        state.withLockedValue { state in
+            state.requests += 1
+            if keepRecords { state.connections[connection - 1].requests.append(request) }
+        }
     }
 
     func closed(connection: Int) {
-        state.withLockedValue { $0[connection - 1].closed = true }
+        state.withLockedValue { state in
+            if keepRecords { state.connections[connection - 1].closed = true }
+        }
     }
 
-    var connections: [ReceivedConnection] { state.withLockedValue { $0 } }
+    /// Whether this request is one of the first `limit` to be answered with a transient failure.
+    func takeTransientFailure(limit: Int) -> Bool {
+        state.withLockedValue { state in
+            guard state.transientFailuresGiven < limit else { return false }
+            state.transientFailuresGiven += 1
+            return true
+        }
+    }
+
+    var connections: [ReceivedConnection] { state.withLockedValue { $0.connections } }
+    var acceptedCount: Int { state.withLockedValue { $0.accepted } }
+    var requestCount: Int { state.withLockedValue { $0.requests } }
 }

@@ -1,69 +1,81 @@
 import ArgumentParser
 import Courier
+import CourierCLI
 import CourierTestServer
 import Foundation
 
-/// `courier demo`: starts the in-process test server and shows connection reuse against it.
+/// `courier demo`: the "too many open files" job done right, next to the `Connection: close` workaround.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start a local test server and send requests to it, showing how connections are reused.",
+        abstract: "Upload generated files to a local server twice: with keep-alive, then with Connection: close.",
         discussion: """
-            The server answers without a Connection header (the "too many open files" situation). Courier \
-            reuses one keep-alive connection for sequential requests, stays within the per-host limit for \
-            concurrent ones, and opens one connection per request only when asked to send Connection: close.
+            Starts the receiving server in-process on a free loopback port (it answers without a Connection \
+            header, like the server of the "too many open files" story), writes sample files to a temporary \
+            directory, submits them with the defaults of 'courier submit', then again with --close, and \
+            reports files, bytes, time, connections and peak descriptors for both. Cleans up after itself.
 
             Example:
-              courier demo --requests 1000
+              swift run -c release courier demo --files 5000
             """
     )
 
-    @Option(name: [.short, .customLong("requests")], help: "Requests per phase (1-100000).")
-    var requests: Int = 200
+    @Option(help: "Sample files to generate (1-100000).")
+    var files = 3_000
+
+    @Option(name: .customLong("file-bytes"), help: "Largest sample file, in bytes (sizes vary from 1 to this).")
+    var fileBytes = 4_096
 
     func validate() throws {
-        guard (1...100_000).contains(requests) else {
-            throw ValidationError("--requests must be between 1 and 100000, got \(requests)")
-        }
+        guard (1...100_000).contains(files) else { throw ValidationError("--files must be 1-100000, got \(files)") }
+        guard (1...(16 << 20)).contains(fileBytes) else { throw ValidationError("--file-bytes must be 1-16777216, got \(fileBytes)") }
     }
 
     func run() async throws {
-        let server = try await TestServer.start()
-        let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: 4)))
-        let url = server.url("/upload")
-        let payload = [UInt8](repeating: 7, count: 1024)
-
-        print("test server listening on \(server.url())")
-        let started = ContinuousClock.now
-        for _ in 0..<requests {
-            let request = try Request(method: "POST", url: url, body: .bytes(payload))
-            _ = try await client.execute(request) { $0.status }
-        }
-        let sequential = server.acceptedConnections
-        print("\(requests) sequential POSTs of 1 KiB: \(sequential) connection(s), \(ContinuousClock.now - started)")
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<4 {
-                group.addTask {
-                    for index in stride(from: worker, to: requests, by: 4) {
-                        let request = try Request(method: "POST", url: url, body: .string("request \(index)"))
-                        _ = try await client.send(request, maxBodyBytes: 1024)
-                    }
-                }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<files {
+            let size = Int.random(in: 1...fileBytes, using: &generator)
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }
+            let name = String(format: "sample-%05d.bin", index)
+            guard FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data(bytes)) else {
+                printError("courier: cannot write sample files to \(directory.path)")
+                throw ExitCode(ExitStatus.failure)
             }
-            try await group.waitForAll()
         }
-        print("\(requests) POSTs from 4 tasks (limit 4 per host): \(server.acceptedConnections - sequential) more connection(s)")
-
-        let before = server.acceptedConnections
-        for _ in 0..<min(requests, 100) {
-            let request = try Request(method: "POST", url: url, body: .bytes(payload), closeConnection: true)
-            _ = try await client.execute(request) { $0.status }
+        var behavior = TestServerBehavior()
+        behavior.keepRecords = false
+        let server = try await TestServer.start(behavior: behavior)
+        print("server: \(server.url()) (answers without a Connection header)")
+        print("files:  \(files) in \(directory.path)")
+        print("")
+        print("mode                    files  failed       bytes   seconds  connections  peak open  peak fds")
+        var failed = false
+        for close in [false, true] {
+            let walk = try FileWalker.walk([directory.path])
+            var job = SubmitJob(template: TargetTemplate(server.url("/upload")), items: walk.items)
+            job.closeConnection = close
+            let acceptedBefore = server.acceptedConnections
+            let summary = await SubmitRunner(job: job) { failure in
+                printError("courier: \(failure.path): \(failure.error)")
+            }.run()
+            failed = failed || summary.failed > 0
+            let mode = close ? "Connection: close" : "keep-alive (default)"
+            print(
+                mode.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + String(format: "%7d %7d %11lld %9.2f %12d %10d %9d", summary.requests, summary.failed, summary.bytesSent,
+                        summary.seconds, summary.connectionsOpened, summary.peakConnections, summary.peakFDs))
+            let accepted = server.acceptedConnections - acceptedBefore
+            if accepted != summary.connectionsOpened {
+                print("  (the server accepted \(accepted) connections)")
+            }
         }
-        print("\(min(requests, 100)) POSTs with Connection: close: \(server.acceptedConnections - before) connection(s)")
-        let received = server.requests
-        let bytes = received.reduce(0) { $0 + $1.bodyLength }
-        print("server received \(received.count) requests, \(bytes) body bytes")
-        await client.shutdown()
+        print("")
+        print("server received \(server.requestCount) requests on \(server.acceptedConnections) connections")
+        print("With keep-alive, \(SubmitJob(template: TargetTemplate(""), items: []).concurrency) connections carry every upload; "
+            + "with Connection: close, every file pays for a new connection.")
         try await server.shutdown()
+        if failed { throw ExitCode(ExitStatus.failure) }
     }
 }

@@ -1,0 +1,100 @@
+import Courier
+import Foundation
+import HTTPTypes
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// `courier bench`: N requests with at most C in flight through the public ``Client`` API, exactly as an
+/// application would send them; every response body is read to its end and a non-2xx answer is an error.
+public enum BenchRunner {
+    /// The result; its JSON form has exactly the keys of the benchmark contract.
+    public struct Result: Sendable, Encodable {
+        /// Always "courier".
+        public var client = "courier"
+        public var requests: Int
+        /// Requests that failed or got a non-2xx answer.
+        public var errors: Int
+        /// Wall time of the whole run, in seconds.
+        public var seconds: Double
+        /// Requests per second over that time.
+        public var rps: Double
+        /// User and system CPU time of the process (getrusage), in seconds.
+        public var cpuUser: Double
+        public var cpuSys: Double
+        /// Peak resident set size, in KiB.
+        public var maxRSSKB: Int
+        /// Most `/proc/self/fd` entries seen (sampled every 10 ms).
+        public var peakFDs: Int
+        /// Connections the client opened.
+        public var connectionsOpened: Int
+
+        enum CodingKeys: String, CodingKey {
+            case client, requests, errors, seconds, rps
+            case cpuUser = "cpu_user"
+            case cpuSys = "cpu_sys"
+            case maxRSSKB = "max_rss_kb"
+            case peakFDs = "peak_fds"
+            case connectionsOpened = "connections_opened"
+        }
+    }
+
+    /// Runs the benchmark.
+    ///
+    /// - Parameters:
+    ///   - url: The target (http://).
+    ///   - requests: N, at least 1.
+    ///   - concurrency: C, requests in flight and connections per host.
+    ///   - bodyBytes: B; 0 sends GET, otherwise POST of B bytes (`Content-Type: application/octet-stream`).
+    public static func run(url: URL, requests: Int, concurrency: Int, bodyBytes: Int) async -> Result {
+        let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: concurrency)))
+        var request = Request(method: bodyBytes == 0 ? .get : .post, url: url)
+        if bodyBytes > 0 {
+            request.body = .bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: bodyBytes))
+            request.headerFields[.contentType] = "application/octet-stream"
+        }
+        let prepared = request
+        let cursor = NIOLockedValueBox(0)
+        let errors = NIOLockedValueBox(0)
+        let sampler = PeakSampler()
+        sampler.start(client: client)
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(concurrency, requests) {
+                group.addTask {
+                    while cursor.withLockedValue({ value in
+                        defer { value += 1 }
+                        return value < requests
+                    }) {
+                        let ok: Bool
+                        do {
+                            ok = try await client.execute(prepared) { response in
+                                for try await _ in response.body {}
+                                return (200..<300).contains(response.status.code)
+                            }
+                        } catch {
+                            ok = false
+                        }
+                        if !ok { errors.withLockedValue { $0 += 1 } }
+                    }
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let peaks = await sampler.stop(client: client)
+        let opened = client.statistics.connectionsOpened
+        await client.shutdown()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Result(
+            requests: requests, errors: errors.withLockedValue { $0 }, seconds: seconds,
+            rps: Double(requests) / max(seconds, 1e-9),
+            cpuUser: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+            cpuSys: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
+            maxRSSKB: Int(usage.ru_maxrss), peakFDs: peaks.descriptors, connectionsOpened: opened)
+    }
+}
