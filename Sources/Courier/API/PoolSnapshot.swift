@@ -56,6 +56,8 @@ public struct PoolSnapshot: Sendable {
     public var budgetLimit: Int
     /// Slots of that budget in use by all its clients.
     public var budgetInUse: Int
+    /// The most slots of that budget in use at once since it was created (every socket a dial raced counts).
+    public var budgetPeakInUse: Int
     /// Connections that finished opening since the client was created.
     public var connectionsOpened: Int
     /// Closes completed since the client was created, by reason: `idle_timeout`, `idle_limit`, `evicted`,

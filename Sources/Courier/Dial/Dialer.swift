@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -14,26 +15,33 @@ struct Dialer: Sendable {
     let configuration: Configuration
 
     /// Connects to `origin` on `eventLoop` and sets up an ``HTTP1Connection`` with `id`.
-    func connect(to origin: Origin, id: Int, on eventLoop: EventLoop) -> EventLoopFuture<HTTP1Connection> {
+    ///
+    /// The name is resolved by ``AddressResolver`` and its addresses are raced by a ``DialRace`` holding the
+    /// pool's slot plus, while two attempts race, one more taken through `slots`. Resolution and connecting
+    /// together end at the connect timeout.
+    func connect(
+        to origin: Origin, id: Int, on eventLoop: EventLoop, slots: DialRace.Slots
+    ) -> EventLoopFuture<HTTP1Connection> {
         let configuration = self.configuration
-        var bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(configuration.timeouts.connect.timeAmount)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-        if let factory = configuration.resolverFactory {
-            bootstrap = bootstrap.resolver(factory(eventLoop))
-        }
-        // An IP literal needs no resolution (which can itself fail when descriptors run out) and no racing:
-        // one socket per dial.
+        let timeout = configuration.timeouts.connect
+        let deadline = NIODeadline.now() + timeout.timeAmount
         let started = ContinuousClock.now
-        let connecting: EventLoopFuture<Channel>
-        if let address = try? SocketAddress(ipAddress: origin.host, port: origin.port) {
-            connecting = bootstrap.connect(to: address)
-        } else {
-            connecting = bootstrap.connect(host: origin.host, port: origin.port)
-        }
-        return connecting
+        let resolved = Self.bounded(
+            AddressResolver(resolverFactory: configuration.resolverFactory)
+                .resolve(host: origin.host, port: origin.port, on: eventLoop),
+            by: deadline, on: eventLoop,
+            timeoutError: CourierError.connectTimeout(host: origin.host, port: origin.port, timeout: timeout))
+        return resolved
+            .flatMap { addresses in
+                DialRace(eventLoop: eventLoop, addresses: addresses, deadline: deadline, slots: slots) { connectTimeout in
+                    ClientBootstrap(group: eventLoop)
+                        .connectTimeout(connectTimeout)
+                        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                }
+                .run()
+            }
             .flatMapErrorThrowing { error in
-                throw Self.describe(error, origin: origin, timeout: configuration.timeouts.connect)
+                throw Self.describe(error, origin: origin, timeout: timeout)
             }
             .flatMapThrowing { channel in
                 do {
@@ -47,9 +55,28 @@ struct Dialer: Sendable {
             }
     }
 
+    /// `future`, or `timeoutError` if it has not completed by `deadline` (its late result is dropped).
+    static func bounded<Value: Sendable>(
+        _ future: EventLoopFuture<Value>, by deadline: NIODeadline, on eventLoop: EventLoop, timeoutError: Error
+    ) -> EventLoopFuture<Value> {
+        let promise = eventLoop.makePromise(of: Value.self)
+        let settled = NIOLockedValueBox(false)
+        let timer = eventLoop.scheduleTask(deadline: deadline) {
+            if settled.withLockedValue({ done in defer { done = true }; return !done }) { promise.fail(timeoutError) }
+        }
+        future.whenComplete { result in
+            timer.cancel()
+            if settled.withLockedValue({ done in defer { done = true }; return !done }) { promise.completeWith(result) }
+        }
+        return promise.futureResult
+    }
+
     /// Maps NIO's connect errors to a ``CourierError`` a person understands.
     static func describe(_ error: Error, origin: Origin, timeout: Duration) -> CourierError {
         if let courier = error as? CourierError { return courier }
+        if let race = error as? DialRace.Failure {
+            return describe(race, origin: origin, timeout: timeout)
+        }
         if isOutOfDescriptors(error) { return .outOfDescriptors(limit: ConnectionBudget.currentSoftLimit(), held: 0) }
         if case ChannelError.connectTimeout = error {
             return .connectTimeout(host: origin.host, port: origin.port, timeout: timeout)
@@ -76,6 +103,25 @@ struct Dialer: Sendable {
 }
 
 extension Dialer {
+    /// The error for a dial whose every attempt failed: refused everywhere → ``CourierError/connectionRefused``;
+    /// out of descriptors everywhere → ``CourierError/outOfDescriptors(limit:held:)``; the deadline or an
+    /// attempt's timeout → ``CourierError/connectTimeout(host:port:timeout:)``; otherwise each address's reason.
+    static func describe(_ race: DialRace.Failure, origin: Origin, timeout: Duration) -> CourierError {
+        let causes = race.errors.map(\.1)
+        if !causes.isEmpty, causes.allSatisfy(isOutOfDescriptors) {
+            return .outOfDescriptors(limit: ConnectionBudget.currentSoftLimit(), held: 0)
+        }
+        let timedOut = causes.contains { if case ChannelError.connectTimeout = $0 { return true } else { return false } }
+        if race.timedOut || timedOut {
+            return .connectTimeout(host: origin.host, port: origin.port, timeout: timeout)
+        }
+        if !causes.isEmpty, causes.allSatisfy({ ($0 as? IOError)?.errnoCode == ECONNREFUSED }) {
+            return .connectionRefused(host: origin.host, port: origin.port)
+        }
+        let reasons = race.errors.map { "\($0.0): \($0.1)" }
+        return .connectFailed(host: origin.host, port: origin.port, reason: reasons.joined(separator: "; "))
+    }
+
     /// Whether at least `count` descriptors are free now, checked by opening `/dev/null` that many times and
     /// closing them again (portable; a few system calls per new connection, none per request).
     ///

@@ -27,6 +27,7 @@ final class ConnectionBudget: Sendable {
 
     private struct State {
         var inUse = 0
+        var peak = 0
         var members: [ObjectIdentifier: Weak] = [:]
         var waiting: Set<ObjectIdentifier> = []
     }
@@ -65,6 +66,8 @@ final class ConnectionBudget: Sendable {
 
     /// Slots in use now.
     var inUse: Int { state.withLockedValue { $0.inUse } }
+    /// The most slots in use at once since the ledger was created.
+    var peakInUse: Int { state.withLockedValue { $0.peak } }
 
     func join(_ member: any Member) {
         state.withLockedValue { $0.members[ObjectIdentifier(member)] = Weak(member: member) }
@@ -83,6 +86,7 @@ final class ConnectionBudget: Sendable {
         let others = state.withLockedValue { state -> [any Member]? in
             if state.inUse < limit {
                 state.inUse += 1
+                state.peak = max(state.peak, state.inUse)
                 state.waiting.remove(ObjectIdentifier(member))
                 return nil
             }
@@ -92,6 +96,18 @@ final class ConnectionBudget: Sendable {
         guard let others else { return true }
         for other in others where other.budgetEvictIdle() { break }
         return false
+    }
+
+    /// Takes a slot for a second, racing connection attempt, only if one is free and no member waits for one
+    /// (a race must not delay anyone's first connection); never waits and never evicts. Returned with
+    /// ``release()``.
+    func tryAcquireExtra() -> Bool {
+        state.withLockedValue { state in
+            guard state.inUse < limit, state.waiting.isEmpty else { return false }
+            state.inUse += 1
+            state.peak = max(state.peak, state.inUse)
+            return true
+        }
     }
 
     /// Gives a slot back and wakes every waiting member (each asks again; those who lose wait again).

@@ -228,7 +228,12 @@ final class ConnectionPool: Sendable {
         }
         let eventLoop = group.next()
         logger.debug("opening connection", metadata: ["courier.connection": "\(id)", "courier.origin": "\(origin)"])
-        dialer.connect(to: origin, id: id, on: eventLoop).whenComplete { result in
+        let budget = self.budget
+        let slots = DialRace.Slots(
+            acquireExtra: { budget.tryAcquireExtra() },
+            releaseExtra: { budget.release() },
+            descriptorsAllowAnother: { Dialer.hasDescriptorHeadroom(PoolStateMachine.descriptorReserve + 1) })
+        dialer.connect(to: origin, id: id, on: eventLoop, slots: slots).whenComplete { result in
             switch result {
             case .success(let connection):
                 connection.setExchangeEndedCallback { [weak self] reusable, hints, reason in
@@ -349,6 +354,7 @@ extension ConnectionPool {
     func snapshot() -> PoolSnapshot {
         let now = ContinuousClock.now
         let inUse = budget.inUse
+        let peakInUse = budget.peakInUse
         return state.withLockedValue { state in
             var entries: [Origin: PoolSnapshot.OriginEntry] = [:]
             for (origin, originState) in state.machine.origins {
@@ -384,6 +390,7 @@ extension ConnectionPool {
                 origins: entries.values.sorted { "\($0.origin)" < "\($1.origin)" },
                 budgetLimit: budget.limit,
                 budgetInUse: inUse,
+                budgetPeakInUse: peakInUse,
                 connectionsOpened: state.opened,
                 connectionsClosed: state.closedByReason,
                 requests: state.requests,

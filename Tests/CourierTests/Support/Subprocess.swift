@@ -48,8 +48,8 @@ struct Subprocess {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("courier-child-\(UUID().uuidString)").path
         let outputPath = base + ".out"
         let errorPath = base + ".err"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         let input = Pipe()
