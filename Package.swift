@@ -49,11 +49,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .target(name: "CourierDoctor"),
         .executableTarget(
             name: "courier",
             dependencies: [
                 "Courier",
                 "CourierCLI",
+                "CourierDoctor",
                 "CourierTestServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -68,11 +70,20 @@ let package = Package(
             dependencies: ["Courier", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/CourierFDProbe"
         ),
+        .executableTarget(
+            name: "CourierLeakProbe",
+            path: "Tests/CourierLeakProbe"
+        ),
+        .testTarget(
+            name: "CourierDoctorTests",
+            dependencies: ["CourierDoctor"]
+        ),
         .testTarget(
             name: "CourierTests",
             dependencies: [
                 "Courier",
                 "CourierCLI",
+                "CourierDoctor",
                 "CourierTestServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,7 +14,7 @@ struct CourierCommand: AsyncParsableCommand {
             Exit status: 0 success, 1 failure at run time, 2 usage error, 3 leak verdict (doctor), \
             130 interrupted.
             """,
-        subcommands: [Submit.self, Serve.self, Bench.self, Demo.self]
+        subcommands: [Submit.self, Serve.self, Bench.self, Demo.self, Doctor.self]
     )
 
     /// Parses and runs a subcommand, mapping usage errors to exit status 2.

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Logging
 import NIOConcurrencyHelpers
@@ -14,6 +15,8 @@ public final class Client: Sendable {
     /// The settings this client was created with.
     public let configuration: Configuration
     let pool: ConnectionPool
+    /// Which requests go through a proxy, decided from ``Configuration/proxy`` and the environment at `init`.
+    let proxies: ProxyEnvironment
     private let isShutdown = NIOLockedValueBox(false)
 
     /// Creates a client.
@@ -27,6 +30,13 @@ public final class Client: Sendable {
     ) {
         self.configuration = configuration
         self.pool = ConnectionPool(configuration: configuration, group: eventLoopGroup)
+        self.proxies = ProxyEnvironment(setting: configuration.proxy, environment: ProcessInfo.processInfo.environment)
+        if self.proxies.ignoredHTTPProxyInCGI {
+            configuration.logger.warning("HTTP_PROXY is ignored because REQUEST_METHOD is set (CGI, httpoxy); use http_proxy")
+        }
+        for entry in self.proxies.invalidNoProxyEntries {
+            configuration.logger.warning("ignoring a no-proxy entry that is not understood", metadata: ["courier.entry": "\(entry)"])
+        }
     }
 
     deinit {
@@ -55,6 +65,9 @@ public final class Client: Sendable {
     ) async throws -> Result {
         guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
         let target = try RequestTarget.parse(request.url)
+        let proxy = try route(target)
+        // Plain-http requests through a proxy share connections to it, counted against its per-host limit.
+        let poolOrigin = proxy.map { Origin(scheme: "http", host: $0.host, port: $0.port) } ?? target.origin
         pool.countRequest()
         let idempotent = RetryDecision.isIdempotent(request.method)
         let hasKey = request.headerFields.contains { $0.name.canonicalName == "idempotency-key" }
@@ -73,10 +86,10 @@ public final class Client: Sendable {
                 declaredLength = length
                 contentLength = length
             }
-            let head = Self.makeHead(request, target: target, framing: framing)
+            let head = Self.makeHead(request, target: target, framing: framing, proxy: proxy)
 
             let asked = ContinuousClock.now
-            let lease = try await pool.lease(origin: target.origin)
+            let lease = try await pool.lease(origin: poolOrigin)
             let (connection, reused) = (lease.connection, lease.reused)
             let queueWait = asked.duration(to: .now)
             pool.metrics.queueWait.recordNanoseconds(queueWait.timeAmount.nanoseconds)
@@ -264,7 +277,23 @@ public final class Client: Sendable {
     }
 
     /// Builds the wire head: `Host`, the caller's fields, credentials from the URL, framing and `Connection`.
-    static func makeHead(_ request: Request, target: RequestTarget, framing: RequestValidator.BodyFraming) -> HTTPRequestHead {
+    /// The proxy `target` goes through, if any.
+    ///
+    /// - Throws: ``CourierError/invalidProxy(reason:)`` when the proxy it would use is misconfigured.
+    private func route(_ target: RequestTarget) throws(CourierError) -> ProxyServer? {
+        guard !proxies.alwaysDirect else { return nil }
+        do {
+            return try proxies.decision(for: target.origin).server
+        } catch {
+            throw .invalidProxy(reason: "\(error)")
+        }
+    }
+
+    /// The request head: origin-form, or absolute-form with `Proxy-Authorization` (when the proxy URL had
+    /// credentials) for a request through `proxy`.
+    static func makeHead(
+        _ request: Request, target: RequestTarget, framing: RequestValidator.BodyFraming, proxy: ProxyServer? = nil
+    ) -> HTTPRequestHead {
         var headers = HTTPHeaders()
         headers.reserveCapacity(request.headerFields.count + 4)
         if !request.headerFields.contains(where: { $0.name.canonicalName == "host" }) {
@@ -280,6 +309,9 @@ public final class Client: Sendable {
         }
         if let authorization = target.basicAuthorization, request.headerFields[.authorization] == nil {
             headers.add(name: "Authorization", value: authorization)
+        }
+        if let credentials = proxy?.credentials, request.headerFields[.proxyAuthorization] == nil {
+            headers.add(name: "Proxy-Authorization", value: credentials.basicAuthorization)
         }
         if request.headerFields[.userAgent] == nil {
             headers.add(name: "User-Agent", value: "courier/0.1")
@@ -300,7 +332,7 @@ public final class Client: Sendable {
         return HTTPRequestHead(
             version: .http1_1,
             method: HTTPMethod(rawValue: request.method.rawValue),
-            uri: target.pathAndQuery,
+            uri: proxy == nil ? target.pathAndQuery : "\(target.origin.scheme)://\(target.hostHeader)\(target.pathAndQuery)",
             headers: headers
         )
     }

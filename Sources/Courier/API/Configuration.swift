@@ -112,6 +112,9 @@ public struct Configuration: Sendable {
     public var timeouts: Timeouts
     /// Protective limits; see ``Limits``.
     public var limits: Limits
+    /// Which HTTP proxy requests go through. Default ``ProxySetting/environment``: `http_proxy`, `https_proxy`,
+    /// `no_proxy` and their upper-case forms, read when the client is created; loopback targets go directly.
+    public var proxy: ProxySetting
     /// Where the client logs. Default: a logger that discards everything (libraries stay quiet unless asked).
     public var logger: Logger
     /// Test seam: replaces DNS resolution (tests must never look up names that do not exist).
@@ -126,11 +129,13 @@ public struct Configuration: Sendable {
         pool: Pool = .init(),
         timeouts: Timeouts = .init(),
         limits: Limits = .init(),
+        proxy: ProxySetting = .environment,
         logger: Logger = Logger(label: "courier", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.pool = pool
         self.timeouts = timeouts
         self.limits = limits
+        self.proxy = proxy
         self.logger = logger
         self.resolverFactory = nil
         self.sharedBudget = nil

@@ -5,6 +5,9 @@
 public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The URL could not be used; `url` is redacted (no user information).
     case invalidURL(url: String, reason: String)
+    /// The proxy this request would go through cannot be used; `reason` names where it was configured (an
+    /// environment variable such as `HTTP_PROXY`, or `ProxySetting.url`) and what is wrong, never credentials.
+    case invalidProxy(reason: String)
     /// The request was rejected before any byte was sent; `field` names the offending part
     /// (a header name, `method`, or `body`).
     case invalidRequest(field: String, reason: String)
@@ -51,6 +54,8 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .invalidURL(let url, let reason):
             return "invalid URL '\(url)': \(reason)"
+        case .invalidProxy(let reason):
+            return "invalid proxy configuration: \(reason)"
         case .invalidRequest(let field, let reason):
             return "invalid request: \(field): \(reason)"
         case .connectionRefused(let host, let port):
