@@ -60,6 +60,14 @@ struct Submit: AsyncParsableCommand {
     @Option(name: [.short, .long], help: ArgumentHelp("Basic authorization (redacted from every message).", valueName: "name:password"))
     var user: String?
 
+    @Option(name: [.customShort("x"), .long], help: ArgumentHelp(
+        "Send every request through this HTTP proxy, loopback targets included (default: http_proxy/no_proxy from the environment, loopback direct).",
+        valueName: "url"))
+    var proxy: String?
+
+    @Option(name: .customLong("noproxy"), help: ArgumentHelp("With --proxy: comma-separated hosts, addresses or CIDR ranges to reach directly.", valueName: "list"))
+    var noProxy: String?
+
     @Flag(help: "Print a JSON summary on standard output.")
     var json = false
 
@@ -83,6 +91,7 @@ struct Submit: AsyncParsableCommand {
             guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be a number of seconds above 0, got \(value)") }
         }
         guard paths.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("'-' (standard input) can be given once") }
+        if noProxy != nil && proxy == nil { throw ValidationError("--noproxy needs --proxy") }
     }
 
     func run() async throws {
@@ -92,7 +101,11 @@ struct Submit: AsyncParsableCommand {
         let interrupts = InterruptHandler(stop: stop) {
             console.message("courier: interrupted; letting requests in flight finish (up to 5 s; Ctrl-C again to quit now)")
         }
-        let runner = SubmitRunner(job: job) { failure in
+        var configuration = Configuration()
+        if let proxy {
+            configuration.proxy = .url(proxy, noProxy: noProxy.map { [$0] } ?? [], proxyLoopback: true)
+        }
+        let runner = SubmitRunner(job: job, configuration: configuration) { failure in
             console.message("courier: \(failure.path): \(failure.error)")
         }
         let progress = Task {
@@ -129,6 +142,9 @@ struct Submit: AsyncParsableCommand {
     func makeJob() throws -> SubmitJob {
         let template = TargetTemplate(url)
         try checkURL(template)
+        if let proxy, let problem = ProxySetting.url(proxy).urlProblem {
+            throw UsageError("--proxy: \(problem)")
+        }
         let fields = try headerFields()
         guard let methodValue = HTTPRequest.Method(method) else {
             throw UsageError("invalid method '\(method)'")

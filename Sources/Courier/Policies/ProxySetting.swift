@@ -90,6 +90,18 @@ public struct ProxySetting: Sendable, Hashable, CustomStringConvertible, CustomD
     }
 
     /// `.environment`, `.none` or `.url(http://***@proxy:3128)`, with non-default options; credentials redacted.
+    /// Why the proxy URL of a ``url(_:noProxy:proxyLoopback:)`` setting cannot be used (naming the problem, never
+    /// credentials); `nil` when it can, and for other settings (the environment is checked per request).
+    public var urlProblem: String? {
+        guard case .url(let value) = mode else { return nil }
+        do {
+            _ = try ProxyServer.parse(value, source: ProxyEnvironment.urlSource)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
     public var description: String {
         var options: [String] = []
         let name: String

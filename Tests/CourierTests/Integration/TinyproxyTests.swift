@@ -1,0 +1,122 @@
+import Courier
+import CourierTestServer
+import Foundation
+import Testing
+
+extension Network {
+    /// Plain-http requests through a real tinyproxy (installed by .ci/run), started on 127.0.0.1 by the test.
+    @Suite struct Tinyproxy {
+        /// A tinyproxy in the foreground with its own config and log in a temporary directory.
+        final class Running {
+            let port: Int
+            let logPath: String
+            private let process: Process
+
+            init() throws {
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-tinyproxy-\(UUID().uuidString)").path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                port = try Self.freePort()
+                logPath = directory + "/tinyproxy.log"
+                let config = """
+                    Port \(port)
+                    Listen 127.0.0.1
+                    Timeout 30
+                    Allow 127.0.0.1
+                    MaxClients 64
+                    LogFile "\(logPath)"
+                    LogLevel Info
+                    """
+                try config.write(toFile: directory + "/tinyproxy.conf", atomically: true, encoding: .utf8)
+                guard let binary = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"].first(where: FileManager.default.isExecutableFile) else {
+                    throw Missing()
+                }
+                process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["-d", "-c", directory + "/tinyproxy.conf"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+            }
+
+            struct Missing: Error, CustomStringConvertible {
+                var description: String { "tinyproxy is not installed (.ci/run installs it with apt)" }
+            }
+
+            var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+            /// Waits until it accepts connections.
+            func ready() async -> Bool {
+                await Fixture.eventually(timeout: .seconds(10)) { self.log.contains("listening on") || self.log.contains("Listening on") || self.accepts() }
+            }
+
+            private func accepts() -> Bool {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                return withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                } == 0
+            }
+
+            /// Kills it: a child started from a concurrency thread may inherit a blocked SIGTERM.
+            func stop() {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+
+            /// A port free now on 127.0.0.1 (bound, read, released).
+            static func freePort() throws -> Int {
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                defer { close(fd) }
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+                _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+                return Int(UInt16(bigEndian: address.sin_port))
+            }
+        }
+
+        @Test func plainHTTPGoesThroughTinyproxyAndNoProxyBypassesIt() async throws {
+            let proxy = try Running()
+            defer { proxy.stop() }
+            #expect(await proxy.ready())
+            let server = try await TestServer.start()
+            var configuration = Configuration(proxy: .url("http://127.0.0.1:\(proxy.port)", proxyLoopback: true))
+            configuration.pool.maxConnectionsPerHost = 2
+            let client = Client(configuration: configuration)
+            // tinyproxy relays the origin's HTTP/1.1 status line without `Connection: close` but closes its client
+            // connection after every response. A request reused on such a connection before the close arrives
+            // fails after it was written; POSTs are re-sent only under `.replayable` (GETs under the default).
+            for index in 0..<20 {
+                var request = try Request(method: "POST", url: server.url("/through/\(index)"), body: .string("body \(index)"))
+                request.retryPolicy = .replayable
+                let response = try await client.send(request, maxBodyBytes: 64)
+                #expect(response.status == .ok)
+            }
+            print("through tinyproxy: \(client.statistics.connectionsOpened) connections, \(client.statistics.retries) re-sent")
+            #expect(server.requests.count == 20)
+            #expect(server.requests.allSatisfy { ($0.header("Via") ?? "").contains("tinyproxy") })
+            #expect(server.requests.map(\.uri) == (0..<20).map { "/through/\($0)" })
+            #expect(server.requests.map(\.sha256) == (0..<20).map { Fixture.sha256Hex(Array("body \($0)".utf8)) })
+            #expect(await Fixture.eventually { proxy.log.contains("GET http://127.0.0.1:\(server.port)/through/0") || proxy.log.contains("POST http://127.0.0.1:\(server.port)/through/0") })
+            // tinyproxy closes its client connections after each response, so the pool holds none afterwards;
+            // what the client opened went to the proxy (the origin saw only tinyproxy's own connections).
+            #expect(client.statistics.connectionsOpened >= 1 && client.statistics.connectionsOpened <= 20)
+            #expect(SocketCensus.clientSockets(toPort: proxy.port) <= 2)
+            await client.shutdown()
+
+            let bypass = Client(configuration: Configuration(proxy: .url("http://127.0.0.1:\(proxy.port)", noProxy: ["127.0.0.0/8"], proxyLoopback: true)))
+            _ = try await bypass.send(try Fixture.get(server.url("/direct")), maxBodyBytes: 64)
+            #expect(server.requests.last?.uri == "/direct")
+            #expect(server.requests.last?.header("Via") == nil)
+            #expect(!proxy.log.contains("/direct"))
+            await bypass.shutdown()
+            try await server.shutdown()
+        }
+    }
+}
