@@ -37,8 +37,6 @@ public final class SubmitRunner: Sendable {
         }
     }
 
-    private struct TimedOut: Error {}
-
     private let job: SubmitJob
     /// The client every request goes through; its statistics feed the summary.
     public let client: Client
@@ -207,23 +205,21 @@ public final class SubmitRunner: Sendable {
             closeConnection: job.closeConnection)
         request.retryPolicy = job.retries > 0 ? .replayable : .never
         request.onAttemptEnded = { counter.add($0) }
-        let client = self.client
-        let prepared = request
+        // --timeout is the library's per-request deadline, applied to each attempt the CLI makes.
+        request.timeout = job.timeout
         do {
-            return try await withDeadline(job.timeout) {
-                try await client.execute(prepared) { response -> AttemptOutcome in
+            return try await client.execute(request) { response -> AttemptOutcome in
                     let code = response.status.code
                     let reason = response.status.reasonPhrase
                     guard !(200..<300).contains(code) else { return .status(code, reason: reason, retryAfter: nil, excerpt: "") }
                     return .status(
                         code, reason: reason, retryAfter: response.headerFields[.retryAfter],
                         excerpt: try await Self.excerpt(of: response.body))
-                }
             }
+        } catch CourierError.deadlineExceeded {
+            return .timedOut
         } catch let error as CourierError {
             return .error(error)
-        } catch is TimedOut {
-            return .timedOut
         } catch {
             return .otherError("\(error)")
         }
@@ -239,21 +235,6 @@ public final class SubmitRunner: Sendable {
         let text = String(decoding: bytes, as: UTF8.self)
         let oneLine = text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
         return oneLine.trimmingCharacters(in: .whitespaces)
-    }
-
-    /// Runs `body`, failing with `TimedOut` (and cancelling it) when `deadline` passes first.
-    private func withDeadline<T: Sendable>(_ deadline: Duration?, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let deadline else { return try await body() }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw TimedOut() }
-            return value
-        }
     }
 
     private func record(_ failure: SubmitSummary.Failure?, bytes: Int64, extraAttempts: Int) {

@@ -75,7 +75,9 @@ public final class Client: Sendable {
         var stream: BodyChunkSource? = nil
         if case .stream(_, let makeSource) = request.body?.storage { stream = makeSource() }
         var retries = 0
+        let deadline = request.timeout.map { (at: ContinuousClock.now + $0, timeout: $0) }
         while true {
+            if let deadline, ContinuousClock.now >= deadline.at { throw CourierError.deadlineExceeded(timeout: deadline.timeout) }
             let body = try await PreparedBody.make(request, stream: stream)
             defer { if stream == nil { body.source?.close() } }
             let framing = try RequestValidator.framing(
@@ -89,7 +91,7 @@ public final class Client: Sendable {
             let head = Self.makeHead(request, target: target, framing: framing, proxy: proxy)
 
             let asked = ContinuousClock.now
-            let lease = try await pool.lease(origin: poolOrigin)
+            let lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
             let (connection, reused) = (lease.connection, lease.reused)
             let queueWait = asked.duration(to: .now)
             pool.metrics.queueWait.recordNanoseconds(queueWait.timeAmount.nanoseconds)
@@ -105,7 +107,9 @@ public final class Client: Sendable {
                 settings: .init(
                     maxDrainBytes: configuration.limits.maxDrainBytes,
                     drainTimeout: configuration.limits.drainTimeout.timeAmount,
-                    expectContinueTimeout: configuration.limits.expectContinueTimeout.timeAmount
+                    expectContinueTimeout: configuration.limits.expectContinueTimeout.timeAmount,
+                    responseHeadTimeout: configuration.timeouts.responseHead,
+                    deadline: deadline.map { (NIODeadline.now() + ContinuousClock.now.duration(to: $0.at).timeAmount, $0.timeout) }
                 )
             )
             connection.start(exchange)

@@ -69,11 +69,35 @@ public struct Configuration: Sendable {
         /// (the server stopped reading, or stopped sending). Default 60 s. Time spent waiting for the
         /// response head and time the caller takes to read the body are not counted.
         public var idle: Duration
+        /// From the end of the request (its last byte handed to the connection) to the response head. Default
+        /// `nil` (no limit: a slow server may think for as long as it needs). When it expires the request fails
+        /// with ``CourierError/responseHeadTimeout(timeout:)`` and its connection is closed.
+        public var responseHead: Duration?
 
         /// Creates timeout settings.
-        public init(connect: Duration = .seconds(10), idle: Duration = .seconds(60)) {
+        public init(connect: Duration = .seconds(10), idle: Duration = .seconds(60), responseHead: Duration? = nil) {
             self.connect = connect
             self.idle = idle
+            self.responseHead = responseHead
+        }
+    }
+
+    /// TCP keep-alive probes on every connection (SO_KEEPALIVE with TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT):
+    /// a peer that vanished without closing (a crashed host, a dropped NAT entry) is detected after about
+    /// `idle + interval × count` of silence instead of never.
+    public struct TCPKeepAlive: Sendable, Equatable {
+        /// Silence before the first probe. Default 60 s (whole seconds are used, at least 1).
+        public var idle: Duration
+        /// Between unanswered probes. Default 15 s (whole seconds, at least 1).
+        public var interval: Duration
+        /// Unanswered probes before the connection is dropped. Default 4.
+        public var count: Int
+
+        /// Creates keep-alive probe settings; the defaults detect a dead peer after about 2 minutes.
+        public init(idle: Duration = .seconds(60), interval: Duration = .seconds(15), count: Int = 4) {
+            self.idle = idle
+            self.interval = interval
+            self.count = count
         }
     }
 
@@ -112,6 +136,8 @@ public struct Configuration: Sendable {
     public var timeouts: Timeouts
     /// Protective limits; see ``Limits``.
     public var limits: Limits
+    /// TCP keep-alive probes; default on (``TCPKeepAlive/init(idle:interval:count:)``), `nil` turns them off.
+    public var tcpKeepAlive: TCPKeepAlive? = TCPKeepAlive()
     /// Which HTTP proxy requests go through. Default ``ProxySetting/environment``: `http_proxy`, `https_proxy`,
     /// `no_proxy` and their upper-case forms, read when the client is created; loopback targets go directly.
     public var proxy: ProxySetting

@@ -34,6 +34,12 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
     case bodyLengthMismatch(expected: Int64, actual: Int64)
     /// Reading the request body's source failed (for example the file could not be opened).
     case bodySourceFailed(reason: String)
+    /// No response head arrived within `timeout` after the request was sent (``Configuration/Timeouts/responseHead``).
+    /// The server may have acted on the request; the connection was closed.
+    case responseHeadTimeout(timeout: Duration)
+    /// The request's overall deadline (``Request/timeout``) passed before its response ended; the connection, if
+    /// one was in use, was closed.
+    case deadlineExceeded(timeout: Duration)
     /// No byte moved for `timeout` while a request body was being sent or a response body received.
     case stalled(timeout: Duration)
     /// The request waited `waited` for a connection to `origin` without getting one: the per-origin limit
@@ -83,6 +89,10 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
             }
             return "request body length mismatch: declared \(expected) bytes but the source ended after "
                 + "\(actual); did the file change while it was being sent?"
+        case .responseHeadTimeout(let timeout):
+            return "no response head arrived within \(timeout) after the request was sent; the connection was closed"
+        case .deadlineExceeded(let timeout):
+            return "the request's deadline of \(timeout) passed before its response ended"
         case .bodySourceFailed(let reason):
             return "could not read the request body: \(reason)"
         case .stalled(let timeout):

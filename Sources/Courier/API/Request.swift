@@ -18,6 +18,10 @@ public struct Request: Sendable, CustomStringConvertible {
     /// Sends `Connection: close` and closes the connection after the response (like Go's `Request.Close`).
     /// Default `false`: the connection is kept for reuse when both sides allow it.
     public var closeConnection: Bool
+    /// The overall deadline, counted from the call of `execute` or `send`: waiting for a connection, every
+    /// attempt, and the response up to the end of its body. Default `nil` (none). When it passes the request
+    /// fails with ``CourierError/deadlineExceeded(timeout:)`` and its connection is closed.
+    public var timeout: Duration? = nil
     /// Which failures send this request again on another connection; default ``RetryPolicy/safe``.
     public var retryPolicy: RetryPolicy = .safe
     /// Called each time an attempt of this request got its connection (like Go's httptrace `GotConn`).

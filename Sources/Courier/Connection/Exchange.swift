@@ -50,6 +50,10 @@ final class Exchange: @unchecked Sendable {
         var maxDrainBytes: Int
         var drainTimeout: TimeAmount
         var expectContinueTimeout: TimeAmount
+        /// From the request's end to the response head; `nil`: no limit.
+        var responseHeadTimeout: Duration? = nil
+        /// When the whole request must have ended, and its length for the error; `nil`: none.
+        var deadline: (at: NIODeadline, timeout: Duration)? = nil
     }
 
     let eventLoop: EventLoop
@@ -71,9 +75,13 @@ final class Exchange: @unchecked Sendable {
         didSet {
             if requestPhase == .complete {
                 shared.withLockedValue { if $0.requestSentAt == nil { $0.requestSentAt = .now } }
+                armResponseHeadTimer()
             }
         }
     }
+    /// The response-head and deadline timers, armed only when configured (none per request by default).
+    private var headTimer: Scheduled<Void>?
+    private var deadlineTimer: Scheduled<Void>?
     private(set) var responsePhase: ResponsePhase = .waitingForHead
     private var responseVersion = (major: 1, minor: 1)
     private var responseTokens = ConnectionTokens.none
@@ -205,6 +213,9 @@ final class Exchange: @unchecked Sendable {
             $0.startedAt = .now
             $0.bodyBytesSent = inlineBytes
         }
+        if let deadline = settings.deadline {
+            deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
+        }
         context.write(NIOAny(HTTPClientRequestPart.head(requestHead)), promise: nil)
         if expectContinue {
             requestPhase = .waitingForContinue
@@ -277,6 +288,8 @@ final class Exchange: @unchecked Sendable {
             if code == 100, requestPhase == .waitingForContinue { allowBody() }
             return
         }
+        headTimer?.cancel()
+        headTimer = nil
         responseVersion = (head.version.major, head.version.minor)
         responseTokens = ConnectionTokens(headerValues: head.headers["connection"])
         hints = KeepAliveHints(headerValues: head.headers["keep-alive"])
@@ -445,6 +458,7 @@ final class Exchange: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         shared.withLockedValue { $0.failure = error }
+        cancelTimers()
         continueTimer?.cancel()
         drainTimer?.cancel()
         startedPromise.succeed(false)
@@ -460,6 +474,7 @@ final class Exchange: @unchecked Sendable {
     private func closeQuietly() {
         guard !finished else { return }
         finished = true
+        cancelTimers()
         drainTimer?.cancel()
         continueTimer?.cancel()
         writerPromise?.succeed(false)
@@ -473,6 +488,7 @@ final class Exchange: @unchecked Sendable {
             requestPhase == .complete || requestPhase == .abandoned
         else { return }
         finished = true
+        cancelTimers()
         drainTimer?.cancel()
         let reusable = KeepAlivePolicy.isReusable(
             after: .init(
@@ -493,6 +509,23 @@ final class Exchange: @unchecked Sendable {
 }
 
 extension Exchange {
+    /// Starts the response-head timer once the request is complete, if one is configured.
+    fileprivate func armResponseHeadTimer() {
+        guard let timeout = settings.responseHeadTimeout, headTimer == nil, responsePhase == .waitingForHead, !finished,
+            context != nil
+        else { return }
+        headTimer = eventLoop.scheduleTask(in: timeout.timeAmount) {
+            if self.responsePhase == .waitingForHead { self.fail(.responseHeadTimeout(timeout: timeout)) }
+        }
+    }
+
+    fileprivate func cancelTimers() {
+        headTimer?.cancel()
+        headTimer = nil
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+    }
+
     /// Publishes the end of the exchange, after the pool got its connection back (so a caller that sees it can
     /// lease that connection again at once).
     fileprivate func markFinished() {

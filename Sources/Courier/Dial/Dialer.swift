@@ -34,9 +34,11 @@ struct Dialer: Sendable {
         return resolved
             .flatMap { addresses in
                 DialRace(eventLoop: eventLoop, addresses: addresses, deadline: deadline, slots: slots) { connectTimeout in
-                    ClientBootstrap(group: eventLoop)
-                        .connectTimeout(connectTimeout)
-                        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    Self.withKeepAlive(
+                        configuration.tcpKeepAlive,
+                        ClientBootstrap(group: eventLoop)
+                            .connectTimeout(connectTimeout)
+                            .channelOption(.socketOption(.tcp_nodelay), value: 1))
                 }
                 .run()
             }
@@ -53,6 +55,24 @@ struct Dialer: Sendable {
                     throw CourierError.connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
                 }
             }
+    }
+
+    /// `bootstrap` with SO_KEEPALIVE and the probe timings of `keepAlive` (whole seconds, at least 1), or
+    /// unchanged when `keepAlive` is `nil`.
+    static func withKeepAlive(_ keepAlive: Configuration.TCPKeepAlive?, _ bootstrap: ClientBootstrap) -> ClientBootstrap {
+        guard let keepAlive else { return bootstrap }
+        func seconds(_ duration: Duration) -> Int { Int(clamping: max(1, min(Int64(Int32.max), duration.components.seconds))) }
+        let tcp = NIOBSDSocket.OptionLevel(rawValue: CInt(IPPROTO_TCP))
+        #if canImport(Darwin)
+        let idleOption = TCP_KEEPALIVE
+        #else
+        let idleOption = TCP_KEEPIDLE
+        #endif
+        return bootstrap
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: .init(rawValue: idleOption)), value: seconds(keepAlive.idle))
+            .channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: .init(rawValue: TCP_KEEPINTVL)), value: seconds(keepAlive.interval))
+            .channelOption(ChannelOptions.Types.SocketOption(level: tcp, name: .init(rawValue: TCP_KEEPCNT)), value: max(1, min(Int(Int32.max), keepAlive.count)))
     }
 
     /// `future`, or `timeoutError` if it has not completed by `deadline` (its late result is dropped).

@@ -10,6 +10,8 @@ final class ConnectionPool: Sendable {
         var origin: Origin
         var since: ContinuousClock.Instant
         var timer: Scheduled<Void>?
+        /// Set when the request's own deadline, not the acquire timeout, limits the wait: its length.
+        var deadlineTimeout: Duration? = nil
     }
 
     private struct State: Sendable {
@@ -79,8 +81,9 @@ final class ConnectionPool: Sendable {
         var idleTime: Duration
     }
 
-    /// Waits for a connection to `origin`.
-    func lease(origin: Origin) async throws -> Lease {
+    /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
+    /// acquire timeout, whichever comes first.
+    func lease(origin: Origin, deadline: (at: ContinuousClock.Instant, timeout: Duration)? = nil) async throws -> Lease {
         let requestID = state.withLockedValue { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
@@ -91,15 +94,22 @@ final class ConnectionPool: Sendable {
                     // Checked under the lock: a cancellation handler that ran before this point found nothing
                     // to cancel, but it had already set the flag.
                     if Task.isCancelled { return nil }
-                    state.waiters[requestID] = Waiter(continuation: continuation, origin: origin, since: .now)
+                    var waiter = Waiter(continuation: continuation, origin: origin, since: .now)
+                    let untilDeadline = deadline.map { ContinuousClock.now.duration(to: $0.at) }
+                    if let untilDeadline, acquireTimeout.map({ untilDeadline < $0 }) ?? true {
+                        waiter.deadlineTimeout = deadline?.timeout
+                    }
+                    state.waiters[requestID] = waiter
                     return state.machine.requestConnection(requestID, origin: origin, now: .now)
                 }
                 guard let actions else {
                     continuation.resume(throwing: CourierError.cancelled)
                     return
                 }
-                if let timeout = acquireTimeout, !actions.contains(where: { $0.isLease(to: requestID) }) {
-                    armAcquireTimer(requestID, after: timeout)
+                let untilDeadline = deadline.map { max(.zero, ContinuousClock.now.duration(to: $0.at)) }
+                let limit = [acquireTimeout, untilDeadline].compactMap { $0 }.min()
+                if let limit, !actions.contains(where: { $0.isLease(to: requestID) }) {
+                    armAcquireTimer(requestID, after: limit)
                 }
                 run(actions)
                 updateGauges()
@@ -168,6 +178,7 @@ final class ConnectionPool: Sendable {
                     case .shutdown: return (waiter, .shutdown)
                     case .cancelled: return (waiter, .cancelled)
                     case .acquireTimeout:
+                        if let timeout = waiter?.deadlineTimeout { return (waiter, .deadlineExceeded(timeout: timeout)) }
                         return (
                             waiter,
                             .connectionAcquireTimeout(

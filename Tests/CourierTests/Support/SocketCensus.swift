@@ -53,9 +53,21 @@ enum SocketCensus {
         var remotePort: Int
         var state: Int
         var inode: UInt64
+        /// The `tr` column: 0 no timer, 1 retransmit, 2 keep-alive, 3 TIME_WAIT, 4 zero window probe.
+        var timer: Int = 0
+        /// The `tm->when` column: ticks (USER_HZ, 100 per second) until the timer fires.
+        var timerTicks: Int = 0
     }
 
     /// Parses a /proc/net/tcp-format table; malformed lines are skipped.
+    /// This process's TCP entries whose remote port is `port` (its client sockets to that port).
+    static func clientEntries(toPort port: Int) -> [Entry] {
+        let inodes = socketInodes()
+        return (tcpEntries("/proc/self/net/tcp") + tcpEntries("/proc/self/net/tcp6")).filter {
+            $0.remotePort == port && inodes.contains($0.inode)
+        }
+    }
+
     static func tcpEntries(_ path: String) -> [Entry] {
         guard let text = readProcFile(path) else { return [] }
         return parseTCPTable(text)
@@ -88,7 +100,10 @@ enum SocketCensus {
                 let port = Int(fields[2][fields[2].index(after: colon)...], radix: 16),
                 let state = Int(fields[3], radix: 16), let inode = UInt64(fields[9])
             else { continue }
-            entries.append(Entry(localPort: localPort, remotePort: port, state: state, inode: inode))
+            let timerParts = fields[5].split(separator: ":")
+            let timer = timerParts.count == 2 ? Int(timerParts[0], radix: 16) ?? 0 : 0
+            let ticks = timerParts.count == 2 ? Int(timerParts[1], radix: 16) ?? 0 : 0
+            entries.append(Entry(localPort: localPort, remotePort: port, state: state, inode: inode, timer: timer, timerTicks: ticks))
         }
         return entries
     }
