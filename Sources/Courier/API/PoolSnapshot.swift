@@ -62,7 +62,9 @@ public struct PoolSnapshot: Sendable {
     public var connectionsOpened: Int
     /// Closes completed since the client was created, by reason: `idle_timeout`, `idle_limit`, `evicted`,
     /// `shutdown`, `connection_close`, `keep_alive_max`, `error`, `unread_body`, `request_incomplete`,
-    /// `server_closed`, `descriptor_pressure`.
+    /// `server_closed`, `descriptor_pressure`, `closed_before_response` (the server dropped a reused connection while
+    /// the request was on its way), `server_closes_each_response` (not reused: this server closes every connection
+    /// after one response without saying so).
     public var connectionsClosed: [String: Int]
     /// Requests passed to `execute` or `send`.
     public var requests: Int

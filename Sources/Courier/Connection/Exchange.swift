@@ -466,7 +466,9 @@ final class Exchange: @unchecked Sendable {
         source?.finish(error)
         writerPromise?.succeed(false)
         writerPromise = nil
-        handler?.exchangeEnded(self, reusable: false, hints: hints, closeReason: .error)
+        let closedBeforeResponse: Bool
+        if case .connectionClosedBeforeResponse = error { closedBeforeResponse = !shared.withLockedValue { $0.responseStarted } } else { closedBeforeResponse = false }
+        handler?.exchangeEnded(self, reusable: false, hints: hints, closeReason: closedBeforeResponse ? .closedBeforeResponse : .error)
         markFinished()
     }
 

@@ -299,7 +299,7 @@ final class ConnectionPool: Sendable {
             state.openedAt[id] = nil
             let reason = state.machine.closeReason(of: id)
             if let reason { state.closedByReason[reason.rawValue, default: 0] += 1 }
-            return (reason, state.machine.closed(id))
+            return (reason, state.machine.closed(id, now: .now))
         }
         if let reason { metrics.closed[reason]?.increment() }
         logger.debug("connection closed", metadata: ["courier.connection": "\(id)", "courier.reason": "\(reason?.rawValue ?? "?")"])

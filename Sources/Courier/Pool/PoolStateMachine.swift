@@ -56,6 +56,12 @@ struct PoolStateMachine {
         case keepAliveMax = "keep_alive_max"
         /// The exchange failed (malformed response, reset, stall, cancellation…).
         case error
+        /// The server closed it after the request was written and before any byte of a response: a reused
+        /// connection the server had already given up (its close was still in flight).
+        case closedBeforeResponse = "closed_before_response"
+        /// The server of this origin closes every connection right after its first response without saying so
+        /// (``quietCloseStreakLimit`` times in a row): the connection is not reused, so no request is lost on it.
+        case serverClosesEachResponse = "server_closes_each_response"
         /// The caller's scope ended before the body did, and the remainder was too large or too slow to drain.
         case unreadBody = "unread_body"
         /// The server answered before the request body was complete, so the rest was not sent.
@@ -148,6 +154,23 @@ struct PoolStateMachine {
     /// After EMFILE/ENFILE: the most connections this pool opens (`nil`: no cap beyond the limits). It drops to
     /// what is open when a socket cannot be opened, each retry allows one more, and it rises by one per clean open.
     private(set) var connectionCap: Int?
+    /// Per origin: how many connections in a row the server closed, without saying so, right after their first
+    /// response (an origin is absent while that count is 0). Survives the origin's other state, which is dropped
+    /// when it has no connections.
+    private(set) var quietCloseStreak: [Origin: Int] = [:]
+    /// Per origin with a streak at the limit: connections not reused since the last probe.
+    private var quietCloseSkips: [Origin: Int] = [:]
+    /// Per origin with a streak at the limit: connections between probes, doubled by each failed probe.
+    private var quietCloseProbeEvery: [Origin: Int] = [:]
+    /// How soon after a response a close counts as "right after" it (later ones are ordinary idle closes).
+    static let quietCloseWindow: Duration = .seconds(1)
+    /// Quiet closes in a row after which an origin's connections are no longer reused.
+    static let quietCloseStreakLimit = 2
+    /// While an origin's connections are not reused, every this-many-th one is kept for reuse anyway, to notice
+    /// when the server keeps connections again; each failed probe doubles the interval, up to
+    /// ``quietCloseMaxProbeInterval``.
+    static let quietCloseProbeInterval = 16
+    static let quietCloseMaxProbeInterval = 1024
     /// Set while sockets cannot be opened.
     private(set) var exhaustion: Exhaustion?
     private(set) var retryScheduled = false
@@ -363,6 +386,26 @@ struct PoolStateMachine {
         closeReason: CloseReason = .connectionClose
     ) -> [Action] {
         guard let connection = connections[id], connection.state == .leased else { return [] }
+        if reusable, connection.served >= 2 {
+            // A reused connection carried a request to its end: this server keeps connections.
+            forgetQuietCloses(connection.origin)
+        }
+        if !reusable, closeReason == .closedBeforeResponse, connection.served == 2 {
+            // One response, then the server dropped it while the next request was on its way.
+            noteQuietClose(connection.origin)
+        }
+        if reusable, connection.served == 1, !isShutdown, let streak = quietCloseStreak[connection.origin],
+            streak >= Self.quietCloseStreakLimit
+        {
+            let skipped = quietCloseSkips[connection.origin, default: 0] + 1
+            if skipped < quietCloseProbeEvery[connection.origin, default: Self.quietCloseProbeInterval] {
+                quietCloseSkips[connection.origin] = skipped
+                transition(id, to: .closing, reason: .serverClosesEachResponse)
+                return [.close(id)]
+            }
+            // This one is kept as a probe.
+            quietCloseSkips[connection.origin] = 0
+        }
         if !hints.isEmpty {
             connections[id]!.hints = hints
             connections[id]!.idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
@@ -404,8 +447,19 @@ struct PoolStateMachine {
     }
 
     /// Connection `id` is closed (its socket released), whatever state it was in; its slot is free again.
-    mutating func closed(_ id: ConnectionID) -> [Action] {
+    ///
+    /// `now` (when given) lets the pool learn from a server's close of an idle connection: one that closes right
+    /// after the first response (within ``quietCloseWindow``) counts towards ``quietCloseStreakLimit``; one that
+    /// closes after serving several shows that the server keeps connections.
+    mutating func closed(_ id: ConnectionID, now: ContinuousClock.Instant? = nil) -> [Action] {
         guard let connection = connections[id] else { return [] }
+        if connection.closeReason == nil, case .idle(let since) = connection.state, let now {
+            if connection.served >= 2 {
+                forgetQuietCloses(connection.origin)
+            } else if connection.served == 1, since.duration(to: now) < Self.quietCloseWindow {
+                noteQuietClose(connection.origin)
+            }
+        }
         adjustCounts(leaving: connection.state)
         connections[id] = nil
         spareSlots += 1
@@ -594,6 +648,22 @@ struct PoolStateMachine {
         origins[origin]!.idle.removeAll { $0 == id }
         transition(id, to: .closing, reason: .evicted)
         return .close(id)
+    }
+
+    private mutating func noteQuietClose(_ origin: Origin) {
+        let streak = quietCloseStreak[origin, default: 0] + 1
+        quietCloseStreak[origin] = streak
+        if streak > Self.quietCloseStreakLimit {
+            // A probe (or a connection opened before the streak was learnt) was closed again.
+            let every = quietCloseProbeEvery[origin, default: Self.quietCloseProbeInterval]
+            quietCloseProbeEvery[origin] = min(Self.quietCloseMaxProbeInterval, every * 2)
+        }
+    }
+
+    private mutating func forgetQuietCloses(_ origin: Origin) {
+        quietCloseStreak[origin] = nil
+        quietCloseSkips[origin] = nil
+        quietCloseProbeEvery[origin] = nil
     }
 
     private mutating func cleanUp(_ origin: Origin) {
