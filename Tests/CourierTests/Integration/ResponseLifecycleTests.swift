@@ -208,7 +208,8 @@ extension Network {
             let server = try await TestServer.start(behavior: behavior)
             let client = Fixture.client()
             let inFlight = Task { try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) }
-            #expect(await Fixture.eventually { server.acceptedConnections == 1 })
+            // In flight means sent: the server has the whole request (it answers 400 ms later).
+            #expect(await Fixture.eventually { server.requestCount == 1 })
             await client.shutdown(gracePeriod: .seconds(5))
             #expect(try await inFlight.value.status == .ok)
             #expect(SocketCensus.clientSockets(toPort: server.port) == 0)

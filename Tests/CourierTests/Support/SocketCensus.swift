@@ -15,12 +15,15 @@ enum SocketCensus {
         ownSockets { $0.remotePort == port }
     }
 
-    /// Sockets of this process whose TCP entry (IPv4 or IPv6) satisfies `predicate`.
+    /// Sockets of this process whose TCP entry (IPv4 or IPv6) satisfies `predicate`, counted once each by inode:
+    /// /proc/net/tcp is read in several read(2) calls, and while other sockets of the namespace come and go
+    /// between them the kernel can emit one entry twice (seen here while another program churned connections).
     static func ownSockets(where predicate: (Entry) -> Bool) -> Int {
         let inodes = socketInodes()
-        return ["/proc/self/net/tcp", "/proc/self/net/tcp6"].reduce(0) { count, table in
-            count + tcpEntries(table).filter { inodes.contains($0.inode) && predicate($0) }.count
+        let matching = (tcpEntries("/proc/self/net/tcp") + tcpEntries("/proc/self/net/tcp6")).filter {
+            inodes.contains($0.inode) && predicate($0)
         }
+        return Set(matching.map(\.inode)).count
     }
 
     /// Descriptors of this process open on the file at `path`.
@@ -63,8 +66,9 @@ enum SocketCensus {
     /// This process's TCP entries whose remote port is `port` (its client sockets to that port).
     static func clientEntries(toPort port: Int) -> [Entry] {
         let inodes = socketInodes()
+        var seen: Set<UInt64> = []
         return (tcpEntries("/proc/self/net/tcp") + tcpEntries("/proc/self/net/tcp6")).filter {
-            $0.remotePort == port && inodes.contains($0.inode)
+            $0.remotePort == port && inodes.contains($0.inode) && seen.insert($0.inode).inserted
         }
     }
 
