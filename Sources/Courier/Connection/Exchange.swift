@@ -87,7 +87,13 @@ final class Exchange: @unchecked Sendable {
     private var responseTokens = ConnectionTokens.none
     private var hints = KeepAliveHints()
     private var framing: ResponseFraming = .untilClose
-    private let headPromise: EventLoopPromise<Response>
+    /// The response head and its body stream. It must not hold the exchange: a fulfilled future keeps its
+    /// value, and the exchange keeps the promise.
+    private struct HeadAndBody: Sendable {
+        var head: HTTPResponse
+        var body: ResponseBody.Producer
+    }
+    private let headPromise: EventLoopPromise<HeadAndBody>
     private let endPromise: EventLoopPromise<Void>
     private let startedPromise: EventLoopPromise<Bool>
     private var writerPromise: EventLoopPromise<Bool>?
@@ -101,6 +107,12 @@ final class Exchange: @unchecked Sendable {
     private var drainTimer: Scheduled<Void>?
     private var continueTimer: Scheduled<Void>?
     private var finished = false
+
+    #if DEBUG
+    /// Exchanges alive now (debug builds only): tests check that every one is freed.
+    static let liveCount = NIOLockedValueBox(0)
+    deinit { Self.liveCount.withLockedValue { $0 -= 1 } }
+    #endif
 
     init(
         eventLoop: EventLoop,
@@ -122,6 +134,9 @@ final class Exchange: @unchecked Sendable {
         self.headPromise = eventLoop.makePromise()
         self.endPromise = eventLoop.makePromise()
         self.startedPromise = eventLoop.makePromise()
+        #if DEBUG
+        Self.liveCount.withLockedValue { $0 += 1 }
+        #endif
     }
 
     // MARK: Read from any thread
@@ -149,12 +164,16 @@ final class Exchange: @unchecked Sendable {
     // MARK: Caller side
 
     /// Completes with the response head (for tests that drive the event loop themselves).
-    var responseFuture: EventLoopFuture<Response> { headPromise.futureResult }
+    var responseFuture: EventLoopFuture<Response> { headPromise.futureResult.map { self.response(from: $0) } }
+
+    private func response(from parts: HeadAndBody) -> Response {
+        Response(head: parts.head, body: ResponseBody(producer: parts.body, exchange: self))
+    }
 
     /// The response head, with its body stream; cancelling the task fails the exchange and closes the connection.
     func response() async throws -> Response {
         try await withTaskCancellationHandler {
-            try await headPromise.futureResult.get()
+            response(from: try await headPromise.futureResult.get())
         } onCancel: {
             self.cancel()
         }
@@ -270,6 +289,7 @@ final class Exchange: @unchecked Sendable {
             drainTimer?.cancel()
             shared.withLockedValue { $0.bodyEndedNormally = true }
             source?.finish()
+            source = nil
             finishIfDone()
         }
     }
@@ -325,8 +345,7 @@ final class Exchange: @unchecked Sendable {
         )
         source = sequence.source
         responsePhase = .receivingBody
-        headPromise.succeed(
-            Response(head: HTTPResponse(nioHead: head), body: ResponseBody(producer: sequence.sequence, exchange: self)))
+        headPromise.succeed(HeadAndBody(head: HTTPResponse(nioHead: head), body: sequence.sequence))
     }
 
     private func allowBody() {
@@ -464,6 +483,7 @@ final class Exchange: @unchecked Sendable {
         startedPromise.succeed(false)
         headPromise.fail(error)
         source?.finish(error)
+        source = nil
         writerPromise?.succeed(false)
         writerPromise = nil
         let closedBeforeResponse: Bool
@@ -537,11 +557,15 @@ extension Exchange {
 }
 
 /// Forwards the body consumer's demand to the exchange's event loop.
+///
+/// It holds the exchange weakly: the producer's storage keeps its delegate, and the exchange keeps the producer's
+/// source, so a strong reference would keep every finished exchange alive (a leak of one exchange per request).
+/// The caller's ``ResponseBody`` keeps the exchange alive while the body is read.
 struct ExchangeBodyDelegate: NIOAsyncSequenceProducerDelegate {
-    let exchange: Exchange
+    weak var exchange: Exchange?
 
     func produceMore() {
-        let exchange = self.exchange
+        guard let exchange else { return }
         exchange.eventLoop.execute { exchange.resumeReading() }
     }
 
