@@ -145,6 +145,11 @@ final class ConnectionPool: Sendable {
     func shutdownInBackground() {
         let actions = state.withLockedValue { $0.machine.shutdown() }
         run(actions)
+        // The pool must outlive its connections' closes: each close gives its slot back to the budget (which
+        // other clients share) through this pool, and callbacks hold the pool weakly.
+        let closing = state.withLockedValue { $0.connections.values.map(\.channel.closeFuture) }
+        guard !closing.isEmpty else { return }
+        EventLoopFuture.andAllComplete(closing, on: group.next()).whenComplete { _ in withExtendedLifetime(self) {} }
     }
 
     // MARK: Executing actions

@@ -231,14 +231,24 @@ extension Network {
             try await server.shutdown()
         }
 
-        @Test func aClientDroppedWithoutShutdownClosesItsConnections() async throws {
+        @Test func aClientDroppedWithoutShutdownClosesItsConnectionsAndReturnsTheirSlots() async throws {
             let server = try await TestServer.start()
+            // The process-wide budget, seen through another automatic client.
+            let observer = Client()
+            let before = observer.snapshot().budgetInUse
             do {
                 let client = Fixture.client()
-                _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
-                #expect(SocketCensus.clientSockets(toPort: server.port) == 1)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<3 { group.addTask { _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16) } }
+                    try await group.waitForAll()
+                }
+                #expect(SocketCensus.clientSockets(toPort: server.port) >= 1)
+                #expect(observer.snapshot().budgetInUse > before)
             }
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            // Every slot went back to the shared budget, though the client's pool is gone.
+            #expect(await Fixture.eventually { observer.snapshot().budgetInUse == before })
+            await observer.shutdown()
             try await server.shutdown()
         }
     }

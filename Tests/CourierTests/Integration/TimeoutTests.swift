@@ -10,7 +10,11 @@ extension Network {
             var behavior = TestServerBehavior()
             behavior.responseDelayMilliseconds = 10_000
             let server = try await TestServer.start(behavior: behavior)
-            let client = Fixture.client { $0.timeouts.responseHead = .milliseconds(500) }
+            // Its own budget, so that budgetInUse counts this client's sockets only.
+            let client = Fixture.client {
+                $0.timeouts.responseHead = .milliseconds(500)
+                $0.pool.maxConnections = .limit(8)
+            }
             let started = ContinuousClock.now
             await #expect(throws: CourierError.responseHeadTimeout(timeout: .milliseconds(500))) {
                 _ = try await client.send(try Fixture.post(server.url("/slow"), .bytes([UInt8](repeating: 1, count: 100_000))), maxBodyBytes: 64)
@@ -19,7 +23,7 @@ extension Network {
             print("response-head timeout after \(elapsed)")
             #expect(elapsed >= .milliseconds(500) && elapsed < .milliseconds(1_500))
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
-            #expect(client.snapshot().budgetInUse == 0)
+            #expect(await Fixture.eventually { client.snapshot().budgetInUse == 0 })
             // Not retried: the server may have acted on it.
             #expect(server.requests.count == 1 && client.statistics.retries == 0)
             await client.shutdown()
@@ -96,7 +100,10 @@ extension Network {
             let closed = try await TestServer.start()
             let port = closed.port
             try await closed.shutdown()
-            let client = Fixture.client { $0.timeouts.connect = .milliseconds(800) }
+            let client = Fixture.client {
+                $0.timeouts.connect = .milliseconds(800)
+                $0.pool.maxConnections = .limit(8)
+            }
             let started = ContinuousClock.now
             await #expect(throws: CourierError.connectionRefused(host: "127.0.0.1", port: port)) {
                 _ = try await client.send(try Fixture.get("http://127.0.0.1:\(port)/"), maxBodyBytes: 64)
@@ -110,7 +117,7 @@ extension Network {
             }
             let waited = ContinuousClock.now - silentStarted
             #expect(waited >= .milliseconds(780) && waited < .milliseconds(1_800))
-            #expect(client.snapshot().budgetInUse == 0)
+            #expect(await Fixture.eventually { client.snapshot().budgetInUse == 0 })
             await client.shutdown()
             withExtendedLifetime(silent) {}
         }
