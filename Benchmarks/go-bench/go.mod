@@ -1,0 +1,3 @@
+module courier-go-bench
+
+go 1.19
