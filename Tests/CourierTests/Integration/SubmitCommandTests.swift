@@ -52,6 +52,8 @@ extension Network {
             #expect(result.status == 0, "stderr: \(result.stderr.prefix(2000))")
             let summary = try CommandFixture.summary(result)
             print("10,000 files: \(result.stdout)")
+            // Standard error is not a terminal here: no progress line, nothing else either.
+            #expect(result.stderr.isEmpty, "stderr: \(result.stderr.prefix(500))")
             #expect(summary["requests"] as? Int == 10_000)
             #expect(summary["succeeded"] as? Int == 10_000)
             #expect(summary["bytes_sent"] as? Int == bytes)
