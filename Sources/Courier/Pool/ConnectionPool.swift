@@ -88,6 +88,10 @@ final class ConnectionPool: Sendable {
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
         }
+        // How long the request may wait: the acquire timeout, or its own deadline when that comes first.
+        let untilDeadline = deadline.map { max(.zero, ContinuousClock.now.duration(to: $0.at)) }
+        let deadlineLimits = untilDeadline.map { until in acquireTimeout.map { until < $0 } ?? true } ?? false
+        let waitLimit = deadlineLimits ? untilDeadline : acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let actions = state.withLockedValue { state -> [PoolStateMachine.Action]? in
@@ -95,10 +99,7 @@ final class ConnectionPool: Sendable {
                     // to cancel, but it had already set the flag.
                     if Task.isCancelled { return nil }
                     var waiter = Waiter(continuation: continuation, origin: origin, since: .now)
-                    let untilDeadline = deadline.map { ContinuousClock.now.duration(to: $0.at) }
-                    if let untilDeadline, acquireTimeout.map({ untilDeadline < $0 }) ?? true {
-                        waiter.deadlineTimeout = deadline?.timeout
-                    }
+                    if deadlineLimits { waiter.deadlineTimeout = deadline?.timeout }
                     state.waiters[requestID] = waiter
                     return state.machine.requestConnection(requestID, origin: origin, now: .now)
                 }
@@ -106,10 +107,8 @@ final class ConnectionPool: Sendable {
                     continuation.resume(throwing: CourierError.cancelled)
                     return
                 }
-                let untilDeadline = deadline.map { max(.zero, ContinuousClock.now.duration(to: $0.at)) }
-                let limit = [acquireTimeout, untilDeadline].compactMap { $0 }.min()
-                if let limit, !actions.contains(where: { $0.isLease(to: requestID) }) {
-                    armAcquireTimer(requestID, after: limit)
+                if let waitLimit, !actions.contains(where: { $0.isLease(to: requestID) }) {
+                    armAcquireTimer(requestID, after: waitLimit)
                 }
                 run(actions)
                 updateGauges()
