@@ -83,7 +83,7 @@ public enum BenchRunner {
         let peaks = await sampler.stop(client: client)
         let opened = client.statistics.connectionsOpened
         await client.shutdown()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         var usage = rusage()
         #if canImport(Glibc)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)

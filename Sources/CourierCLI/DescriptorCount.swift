@@ -1,3 +1,4 @@
+import Courier
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -23,15 +24,7 @@ public enum DescriptorCount {
 
     /// The soft `RLIMIT_NOFILE`; `nil` when unlimited.
     public static func softLimit() -> Int? {
-        var limit = rlimit()
-        #if canImport(Glibc)
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        #else
-        let resource = RLIMIT_NOFILE
-        #endif
-        // rlim_t.max is RLIM_INFINITY.
-        guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
-        return Int(clamping: limit.rlim_cur)
+        Configuration.Pool.Budget.descriptorSoftLimit
     }
 
     /// How many files can be in flight at once when each holds one file and one socket, leaving `reserve`

@@ -94,8 +94,7 @@ public final class SubmitRunner: Sendable {
         }
         await work.value
         watcher.cancel()
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let seconds = (ContinuousClock.now - started).inSeconds
         let peaks = await sampler.stop(client: client)
         await client.shutdown(gracePeriod: .seconds(1))
         return tally.withLockedValue { tally in
@@ -181,15 +180,10 @@ public final class SubmitRunner: Sendable {
             case .error(let error):
                 return "\(error)"
             case .timedOut:
-                return "timed out after \(timeout.map(Self.seconds) ?? "?") (--timeout)"
+                return "timed out after \(timeout.map { "\($0.inSeconds) s" } ?? "?") (--timeout)"
             case .otherError(let text):
                 return text
             }
-        }
-
-        static func seconds(_ duration: Duration) -> String {
-            let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-            return "\(value) s"
         }
     }
 

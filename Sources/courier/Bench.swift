@@ -37,8 +37,11 @@ struct Bench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let parsed = URL(string: url), parsed.scheme?.lowercased() == "http", parsed.host?.isEmpty == false else {
-            throw UsageError("--url must be an http:// URL with a host, got '\(redacted(url))'")
+        let parsed: URL
+        do {
+            parsed = try parseHTTPURL(url)
+        } catch let error as UsageError {
+            throw UsageError("--url: \(error)")
         }
         let result = await BenchRunner.run(url: parsed, requests: requests, concurrency: concurrency, bodyBytes: bodyBytes)
         let encoder = JSONEncoder()

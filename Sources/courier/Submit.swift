@@ -112,7 +112,7 @@ struct Submit: AsyncParsableCommand {
             let started = ContinuousClock.now
             while !Task.isCancelled {
                 let now = runner.progress
-                let elapsed = max(0.001, Double((ContinuousClock.now - started).components.seconds) + Double((ContinuousClock.now - started).components.attoseconds) / 1e18)
+                let elapsed = max(0.001, (ContinuousClock.now - started).inSeconds)
                 let open = runner.client.snapshot().origins.reduce(0) { $0 + $1.open }
                 console.progress(
                     "\(now.done)/\(now.total) files · \(byteCount(now.bytesSent)) · \(byteCount(Int64(Double(now.bytesSent) / elapsed)))/s · "
@@ -141,7 +141,7 @@ struct Submit: AsyncParsableCommand {
     /// Checks everything that can be checked before sending; every problem is a usage error (exit 2).
     func makeJob() throws -> SubmitJob {
         let template = TargetTemplate(url)
-        try checkURL(template)
+        _ = try parseHTTPURL(template.url(for: Array("x".utf8)), shownAs: url)
         if let proxy, let problem = ProxySetting.url(proxy).urlProblem {
             throw UsageError("--proxy: \(problem)")
         }
@@ -165,7 +165,7 @@ struct Submit: AsyncParsableCommand {
                 if let earlier = seen[target] {
                     throw UsageError(
                         "'\(earlier.shownPath)' (from '\(earlier.argument)') and '\(item.shownPath)' (from '\(item.argument)') "
-                            + "would both be sent to \(redacted(target))")
+                            + "would both be sent to \(Request.redactedURL(target))")
                 }
                 seen[target] = item
             }
@@ -189,18 +189,6 @@ struct Submit: AsyncParsableCommand {
         job.concurrency = affordable
         job.maxConnectionsPerHost = min(maxConnections ?? concurrency, affordable)
         return job
-    }
-
-    private func checkURL(_ template: TargetTemplate) throws {
-        let sample = template.url(for: Array("x".utf8))
-        guard let parsed = URL(string: sample), let scheme = parsed.scheme?.lowercased() else {
-            throw UsageError("invalid URL '\(redacted(url))'")
-        }
-        guard scheme == "http" else {
-            throw UsageError(
-                scheme == "https" ? "https:// is not supported by this build yet (use http://)" : "unsupported URL scheme '\(scheme)' (use http://)")
-        }
-        guard let host = parsed.host, !host.isEmpty else { throw UsageError("the URL '\(redacted(url))' has no host") }
     }
 
     private func headerFields() throws -> HTTPFields {
@@ -235,13 +223,4 @@ struct Submit: AsyncParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(summary), as: UTF8.self)
     }
-}
-
-/// `url` without user information (for messages).
-func redacted(_ url: String) -> String {
-    guard let schemeEnd = url.range(of: "://") else { return url }
-    let rest = url[schemeEnd.upperBound...]
-    let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-    guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
-    return String(url[..<schemeEnd.upperBound]) + "***@" + String(rest[rest.index(after: at)...])
 }

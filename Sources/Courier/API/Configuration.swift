@@ -15,6 +15,10 @@ public struct Configuration: Sendable {
             case automatic
             /// A budget of this many connections (at least 1) for this client alone.
             case limit(Int)
+
+            /// The process's RLIMIT_NOFILE soft limit now, in descriptors; `nil` when it is unlimited. The
+            /// `.automatic` budget is derived from it when first used.
+            public static var descriptorSoftLimit: Int? { ConnectionBudget.currentSoftLimit() }
         }
 
         /// Connections open at once to one origin (scheme, host, port), counting those being opened and

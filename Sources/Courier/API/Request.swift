@@ -86,6 +86,16 @@ public struct Request: Sendable, CustomStringConvertible {
         self.init(method: head.method, url: url, headerFields: head.headerFields, body: body, closeConnection: closeConnection)
     }
 
+    /// `url` with any user information of its authority replaced by `***` (`http://***@host/path`), safe to show
+    /// in messages and logs; works on text that does not parse as a URL too. Text without `://` is returned as is.
+    public static func redactedURL(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + "***@" + rest[rest.index(after: at)...]
+    }
+
     public var description: String {
         let shown = (try? RequestTarget.parse(url).redactedURL) ?? RequestTarget.redact(url.absoluteString)
         return "\(method.rawValue) \(shown)"

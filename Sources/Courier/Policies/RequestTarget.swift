@@ -65,10 +65,6 @@ struct RequestTarget: Sendable {
 
     /// Removes user information from a URL string that could not be parsed into components.
     static func redact(_ string: String) -> String {
-        guard let schemeEnd = string.range(of: "://") else { return string }
-        let rest = string[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return string }
-        return String(string[..<schemeEnd.upperBound]) + "***@" + rest[rest.index(after: at)...]
+        Request.redactedURL(string)
     }
 }
