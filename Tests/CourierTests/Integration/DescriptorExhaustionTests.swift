@@ -17,36 +17,23 @@ extension Network {
             var connectionsOpened: Int
         }
 
-        static func runProbe(_ server: TestServer, requests: Int, concurrency: Int, free: Int, holdMilliseconds: Int, exhaustionMilliseconds: Int) throws -> Report {
-            let probe = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                .deletingLastPathComponent().appendingPathComponent("CourierFDProbe")
-            let process = Process()
-            process.executableURL = probe
-            process.arguments = [
-                server.url("/"), "\(requests)", "\(concurrency)", "\(free)", "\(holdMilliseconds)", "\(exhaustionMilliseconds)",
-            ]
-            // The backtracer needs descriptors of its own; without it a crash still prints its message.
-            process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
-            let output = Pipe()
-            process.standardOutput = output
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            if !errorText.isEmpty { print("fd probe stderr: \(errorText.prefix(2000))") }
-            if process.terminationStatus != 0 {
-                print("fd probe ended with status \(process.terminationStatus) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit"))")
+        static func runProbe(_ server: TestServer, requests: Int, concurrency: Int, free: Int, holdMilliseconds: Int, exhaustionMilliseconds: Int) async throws -> Report {
+            // Subprocess turns the backtracer off: it needs descriptors of its own; a crash still prints its message.
+            let result = try await Subprocess.run(
+                "CourierFDProbe",
+                [server.url("/"), "\(requests)", "\(concurrency)", "\(free)", "\(holdMilliseconds)", "\(exhaustionMilliseconds)"])
+            if !result.stderr.isEmpty { print("fd probe stderr: \(result.stderr.prefix(2000))") }
+            if result.status != 0 {
+                print("fd probe ended with status \(result.status) (\(result.signaled ? "signal" : "exit"))")
             }
-            print("fd probe (free \(free), hold \(holdMilliseconds) ms): \(String(decoding: data, as: UTF8.self))")
-            #expect(process.terminationStatus == 0)
-            return try JSONDecoder().decode(Report.self, from: data)
+            print("fd probe (free \(free), hold \(holdMilliseconds) ms): \(result.stdout)")
+            #expect(result.status == 0)
+            return try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
         }
 
         @Test func aboutTwentyFreeDescriptorsAndOneHundredTwentyEightTasksStillCompleteEveryRequest() async throws {
             let server = try await TestServer.start()
-            let report = try Self.runProbe(server, requests: 3_000, concurrency: 128, free: 20, holdMilliseconds: -1, exhaustionMilliseconds: 30_000)
+            let report = try await Self.runProbe(server, requests: 3_000, concurrency: 128, free: 20, holdMilliseconds: -1, exhaustionMilliseconds: 30_000)
             #expect(report.succeeded == 3_000)
             #expect(report.failed == 0)
             #expect(report.exhaustionEvents > 0)
@@ -57,7 +44,7 @@ extension Network {
 
         @Test func requestsWaitWhileTheApplicationHoldsEveryDescriptorThenSucceed() async throws {
             let server = try await TestServer.start()
-            let report = try Self.runProbe(server, requests: 40, concurrency: 8, free: 0, holdMilliseconds: 5_000, exhaustionMilliseconds: 30_000)
+            let report = try await Self.runProbe(server, requests: 40, concurrency: 8, free: 0, holdMilliseconds: 5_000, exhaustionMilliseconds: 30_000)
             #expect(report.succeeded == 40)
             #expect(report.failed == 0)
             #expect(report.exhaustionEvents > 0)
@@ -68,7 +55,7 @@ extension Network {
 
         @Test func requestsFailAfterTheBoundedWaitWhenDescriptorsNeverComeBack() async throws {
             let server = try await TestServer.start()
-            let report = try Self.runProbe(server, requests: 16, concurrency: 4, free: 0, holdMilliseconds: -1, exhaustionMilliseconds: 1_500)
+            let report = try await Self.runProbe(server, requests: 16, concurrency: 4, free: 0, holdMilliseconds: -1, exhaustionMilliseconds: 1_500)
             #expect(report.succeeded == 0)
             #expect(report.failed == 16)
             #expect(report.firstError.contains("the process is out of file descriptors (limit 64, Courier holds 0)"))

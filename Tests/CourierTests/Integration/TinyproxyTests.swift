@@ -15,7 +15,7 @@ extension Network {
             init() throws {
                 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("courier-tinyproxy-\(UUID().uuidString)").path
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                port = try Self.freePort()
+                port = Loopback.freePort()
                 logPath = directory + "/tinyproxy.log"
                 let config = """
                     Port \(port)
@@ -46,38 +46,13 @@ extension Network {
 
             /// Waits until it accepts connections.
             func ready() async -> Bool {
-                await Fixture.eventually(timeout: .seconds(10)) { self.log.contains("listening on") || self.log.contains("Listening on") || self.accepts() }
-            }
-
-            private func accepts() -> Bool {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                return withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                } == 0
+                await Fixture.eventually(timeout: .seconds(10)) { self.log.contains("listening on") || self.log.contains("Listening on") || Loopback.accepts(port: self.port) }
             }
 
             /// Kills it: a child started from a concurrency thread may inherit a blocked SIGTERM.
             func stop() {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-            }
-
-            /// A port free now on 127.0.0.1 (bound, read, released).
-            static func freePort() throws -> Int {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-                _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-                return Int(UInt16(bigEndian: address.sin_port))
             }
         }
 

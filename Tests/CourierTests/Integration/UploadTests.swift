@@ -178,19 +178,10 @@ extension Network {
         @Test func aGibibyteFileUploadsWithPeakRSSUnder64MiB() async throws {
             let server = try await TestServer.start()
             let file = try Fixture.sparseFile(size: 1 << 30)
-            let probe = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                .deletingLastPathComponent().appendingPathComponent("CourierUploadProbe")
-            let process = Process()
-            process.executableURL = probe
-            process.arguments = [server.url("/big"), file]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            print("1 GiB upload probe: \(text)")
-            #expect(process.terminationStatus == 0)
+            let result = try await Subprocess.run("CourierUploadProbe", [server.url("/big"), file])
+            let data = Data(result.stdout.utf8)
+            print("1 GiB upload probe: \(result.stdout)")
+            #expect(result.status == 0, "stderr: \(result.stderr)")
             let report = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             let peak = report?["peakRSSKiB"] as? Int ?? .max
             #expect(report?["status"] as? Int == 200)

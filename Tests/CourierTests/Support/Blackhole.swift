@@ -11,20 +11,17 @@ final class Blackhole {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw POSIXError(.EMFILE) }
         descriptors.append(listener)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        guard bound == 0, listen(listener, 0) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        var any = Loopback.address()
+        guard Loopback.withSockaddr(&any, { bind(listener, $0, $1) }) == 0, listen(listener, 0) == 0 else {
+            throw POSIXError(.EADDRINUSE)
+        }
+        port = Loopback.boundPort(listener)
+        var address = Loopback.address(port: port)
         // Fill the accept queue (backlog 0 admits one) and leave a SYN pending: later SYNs are dropped.
         for _ in 0..<3 {
             let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             descriptors.append(filler)
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+            _ = Loopback.withSockaddr(&address) { connect(filler, $0, $1) }
         }
         usleep(200_000)
     }
