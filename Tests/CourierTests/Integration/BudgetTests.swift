@@ -94,7 +94,11 @@ extension Network {
         }
 
         @Test func aFullBudgetClosesAnIdleConnectionOfAnotherOriginToMakeRoom() async throws {
-            let busy = try await TestServer.start()
+            // The answers take 200 ms, so the two requests overlap and need two connections (without the delay the
+            // first could finish before the second asks, and the second would reuse its connection).
+            var slow = TestServerBehavior()
+            slow.responseDelayMilliseconds = 200
+            let busy = try await TestServer.start(behavior: slow)
             let other = try await TestServer.start()
             let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: 4, maxConnections: .limit(2))))
             try await withThrowingTaskGroup(of: Void.self) { group in
