@@ -1,6 +1,8 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
+import NIOTLS
 
 /// An in-process HTTP/1.1 server on loopback whose misbehaviour is configurable (``TestServerBehavior``) and
 /// which records every connection and request it receives (body length and SHA-256).
@@ -12,7 +14,11 @@ public final class TestServer: Sendable {
     private let channel: Channel
     private let recorder: TestServerRecorder
 
-    private init(channel: Channel, host: String, port: Int, recorder: TestServerRecorder) {
+    /// `https` when the server speaks TLS, else `http`.
+    public let scheme: String
+
+    private init(channel: Channel, host: String, port: Int, recorder: TestServerRecorder, scheme: String) {
+        self.scheme = scheme
         self.channel = channel
         self.host = host
         self.port = port
@@ -26,11 +32,14 @@ public final class TestServer: Sendable {
     ///   - host: A loopback address; default `127.0.0.1`.
     ///   - port: Default 0 (any free port).
     ///   - group: Default the process-wide singleton group.
+    ///   - tls: Speak TLS with this context (server certificate, and client verification if it asks for it).
+    ///     Default `nil`: plain HTTP.
     public static func start(
         behavior: TestServerBehavior = .init(),
         host: String = "127.0.0.1",
         port: Int = 0,
-        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        tls: NIOSSLContext? = nil
     ) async throws -> TestServer {
         let recorder = TestServerRecorder(keepRecords: behavior.keepRecords)
         let channel = try await ServerBootstrap(group: group)
@@ -40,23 +49,32 @@ public final class TestServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(NIOSSLServerHandler(context: tls))
+                        try sync.addHandler(HandshakeCounter(recorder: recorder))
+                    }
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try sync.addHandler(TestServerHandler(behavior: behavior, recorder: recorder))
                 }
             }
             .bind(host: host, port: port)
             .get()
-        return TestServer(channel: channel, host: host, port: channel.localAddress?.port ?? port, recorder: recorder)
+        return TestServer(
+            channel: channel, host: host, port: channel.localAddress?.port ?? port, recorder: recorder,
+            scheme: tls == nil ? "http" : "https")
     }
 
-    /// `http://host:port` plus `path` (which should start with `/`).
-    public func url(_ path: String = "/") -> String {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shownHost):\(port)\(path)"
+    /// `scheme://host:port` plus `path` (which should start with `/`); `host` defaults to the listening address.
+    public func url(_ path: String = "/", host: String? = nil) -> String {
+        let name = host ?? self.host
+        let shownHost = name.contains(":") ? "[\(name)]" : name
+        return "\(scheme)://\(shownHost):\(port)\(path)"
     }
 
     /// Connections accepted so far.
     public var acceptedConnections: Int { recorder.acceptedCount }
+    /// TLS handshakes completed so far.
+    public var tlsHandshakes: Int { recorder.handshakeCount }
     /// Requests received so far (complete or not).
     public var requestCount: Int { recorder.requestCount }
     /// Every connection with the requests it carried.
@@ -72,5 +90,24 @@ public final class TestServer: Sendable {
     /// Completes when the listening socket was closed (by ``shutdown()``).
     public func closed() async throws {
         try await channel.closeFuture.get()
+    }
+}
+
+/// Counts completed TLS handshakes, then stays out of the way.
+private final class HandshakeCounter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let recorder: TestServerRecorder
+
+    init(recorder: TestServerRecorder) {
+        self.recorder = recorder
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls {
+            recorder.handshakeCompleted()
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

@@ -43,6 +43,7 @@ final class TestServerRecorder: Sendable {
         var accepted = 0
         var requests = 0
         var transientFailuresGiven = 0
+        var handshakes = 0
     }
 
     private let keepRecords: Bool
@@ -84,7 +85,12 @@ final class TestServerRecorder: Sendable {
         }
     }
 
+    func handshakeCompleted() {
+        state.withLockedValue { $0.handshakes += 1 }
+    }
+
     var connections: [ReceivedConnection] { state.withLockedValue { $0.connections } }
+    var handshakeCount: Int { state.withLockedValue { $0.handshakes } }
     var acceptedCount: Int { state.withLockedValue { $0.accepted } }
     var requestCount: Int { state.withLockedValue { $0.requests } }
 }

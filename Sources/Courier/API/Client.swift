@@ -34,6 +34,10 @@ public final class Client: Sendable {
         if self.proxies.ignoredHTTPProxyInCGI {
             configuration.logger.warning("HTTP_PROXY is ignored because REQUEST_METHOD is set (CGI, httpoxy); use http_proxy")
         }
+        if configuration.tls.verification == .insecureNoVerification {
+            configuration.logger.warning(
+                "TLS certificate verification is OFF for this client: any server can impersonate any https host")
+        }
         for entry in self.proxies.invalidNoProxyEntries {
             configuration.logger.warning("ignoring a no-proxy entry that is not understood", metadata: ["courier.entry": "\(entry)"])
         }
@@ -65,9 +69,21 @@ public final class Client: Sendable {
     ) async throws -> Result {
         guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
         let target = try RequestTarget.parse(request.url)
-        let proxy = try route(target)
-        // Plain-http requests through a proxy share connections to it, counted against its per-host limit.
-        let poolOrigin = proxy.map { Origin(scheme: "http", host: $0.host, port: $0.port) } ?? target.origin
+        let routed = try route(target)
+        // Plain-http requests through a proxy go to it in absolute form and share connections to it, counted
+        // against its per-host limit; https goes through a CONNECT tunnel of its own per (proxy, target).
+        let poolOrigin: Origin
+        var proxy: ProxyServer? = nil
+        switch (routed, target.origin.scheme) {
+        case (nil, _):
+            poolOrigin = target.origin
+        case (let server?, "https"):
+            poolOrigin = Origin(
+                scheme: "https", host: target.origin.host, port: target.origin.port, tunnelProxy: server)
+        case (let server?, _):
+            proxy = server
+            poolOrigin = Origin(scheme: "http", host: server.host, port: server.port)
+        }
         pool.countRequest()
         let idempotent = RetryDecision.isIdempotent(request.method)
         let hasKey = request.headerFields.contains { $0.name.canonicalName == "idempotency-key" }

@@ -67,8 +67,13 @@ public struct Configuration: Sendable {
 
     /// Time limits. `nil` means no limit.
     public struct Timeouts: Sendable {
-        /// Establishing the TCP connection. Default 10 s.
+        /// Establishing the TCP connection (name resolution included) and, through a proxy, its answer to
+        /// `CONNECT`. Default 10 s.
         public var connect: Duration
+        /// The TLS handshake of an `https` connection, from the TCP connection being established to the handshake
+        /// being complete. Default 10 s. When it expires the connection is closed and the request fails with
+        /// ``CourierError/tlsHandshakeTimeout(host:port:timeout:)``.
+        public var tlsHandshake: Duration
         /// No byte sent or received while a request body is being sent or a response body received
         /// (the server stopped reading, or stopped sending). Default 60 s. Time spent waiting for the
         /// response head and time the caller takes to read the body are not counted.
@@ -79,8 +84,12 @@ public struct Configuration: Sendable {
         public var responseHead: Duration?
 
         /// Creates timeout settings.
-        public init(connect: Duration = .seconds(10), idle: Duration = .seconds(60), responseHead: Duration? = nil) {
+        public init(
+            connect: Duration = .seconds(10), tlsHandshake: Duration = .seconds(10), idle: Duration = .seconds(60),
+            responseHead: Duration? = nil
+        ) {
             self.connect = connect
+            self.tlsHandshake = tlsHandshake
             self.idle = idle
             self.responseHead = responseHead
         }
@@ -142,6 +151,9 @@ public struct Configuration: Sendable {
     public var limits: Limits
     /// TCP keep-alive probes; default on (``TCPKeepAlive/init(idle:interval:count:)``), `nil` turns them off.
     public var tcpKeepAlive: TCPKeepAlive? = TCPKeepAlive()
+    /// How `https://` connections are secured; see ``TLS``. Default: verify against the system trust store, TLS 1.2
+    /// or later.
+    public var tls: TLS
     /// Which HTTP proxy requests go through. Default ``ProxySetting/environment``: `http_proxy`, `https_proxy`,
     /// `no_proxy` and their upper-case forms, read when the client is created; loopback targets go directly.
     public var proxy: ProxySetting
@@ -159,12 +171,14 @@ public struct Configuration: Sendable {
         pool: Pool = .init(),
         timeouts: Timeouts = .init(),
         limits: Limits = .init(),
+        tls: TLS = .init(),
         proxy: ProxySetting = .environment,
         logger: Logger = Logger(label: "courier", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.pool = pool
         self.timeouts = timeouts
         self.limits = limits
+        self.tls = tls
         self.proxy = proxy
         self.logger = logger
         self.resolverFactory = nil

@@ -19,6 +19,29 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
     case connectFailed(host: String, port: Int, reason: String)
     /// Connecting to `host`:`port` took longer than the connect timeout (`timeout`).
     case connectTimeout(host: String, port: Int, timeout: Duration)
+    /// The TLS settings (``Configuration/tls``) could not be used: a file is missing or holds no PEM certificate,
+    /// or a key does not load. `reason` names the setting and the file.
+    case invalidTLSConfiguration(reason: String)
+    /// The certificate chain `host` presented does not lead to a trusted root: `subject` is the certificate that
+    /// could not be verified and `issuer` the authority that signed it (equal for a self-signed certificate).
+    case tlsUntrustedCertificate(host: String, subject: String, issuer: String)
+    /// A certificate `host` presented (`subject`) expired at `notValidAfter` (ISO 8601, UTC).
+    case tlsCertificateExpired(host: String, subject: String, notValidAfter: String)
+    /// A certificate `host` presented (`subject`) is valid only from `notValidBefore` (ISO 8601, UTC).
+    case tlsCertificateNotYetValid(host: String, subject: String, notValidBefore: String)
+    /// The server's certificate is trusted but is not for `host`; `certificateNames` lists the DNS names and IP
+    /// addresses it is for (its subject alternative names, or its common name when it has none).
+    case tlsHostnameMismatch(host: String, certificateNames: [String])
+    /// The TLS handshake with `host`:`port` did not complete within `timeout` (``Configuration/Timeouts/tlsHandshake``).
+    case tlsHandshakeTimeout(host: String, port: Int, timeout: Duration)
+    /// The TLS handshake with `host`:`port` failed for the reason given (no common TLS version, a server that does
+    /// not speak TLS, an alert from the server, …).
+    case tlsHandshakeFailed(host: String, port: Int, reason: String)
+    /// The proxy (`proxy`, credentials redacted) answered `CONNECT` with `status` instead of opening a tunnel.
+    case proxyTunnelRefused(proxy: String, status: Int, reason: String)
+    /// Opening a tunnel through the proxy (`proxy`, credentials redacted) failed: its answer was malformed, or it
+    /// closed the connection.
+    case proxyTunnelFailed(proxy: String, reason: String)
     /// The connection closed (or was reset) before a complete response head arrived.
     case connectionClosedBeforeResponse(reason: String)
     /// The connection closed (or was reset) while the response body was being received.
@@ -72,6 +95,30 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
             return "could not connect to \(hostPort(host, port)): \(reason)"
         case .connectTimeout(let host, let port, let timeout):
             return "connecting to \(hostPort(host, port)) timed out after \(timeout)"
+        case .invalidTLSConfiguration(let reason):
+            return "invalid TLS configuration: \(reason)"
+        case .tlsUntrustedCertificate(let host, let subject, let issuer):
+            if subject == issuer {
+                return "the certificate of \(host) is not trusted: '\(subject)' is self-signed and not among the "
+                    + "trusted roots (add its CA with additionalTrustRoots or --cacert)"
+            }
+            return "the certificate of \(host) is not trusted: '\(subject)' is issued by '\(issuer)', which does "
+                + "not lead to a trusted root (add the CA with additionalTrustRoots or --cacert)"
+        case .tlsCertificateExpired(let host, let subject, let notValidAfter):
+            return "the certificate of \(host) has expired: '\(subject)' was valid until \(notValidAfter)"
+        case .tlsCertificateNotYetValid(let host, let subject, let notValidBefore):
+            return "the certificate of \(host) is not valid yet: '\(subject)' is valid from \(notValidBefore)"
+        case .tlsHostnameMismatch(let host, let names):
+            let listed = names.isEmpty ? "no names" : names.map { "'\($0)'" }.joined(separator: ", ")
+            return "the certificate presented for \(host) is not for that name; it is for \(listed)"
+        case .tlsHandshakeTimeout(let host, let port, let timeout):
+            return "the TLS handshake with \(hostPort(host, port)) did not complete within \(timeout)"
+        case .tlsHandshakeFailed(let host, let port, let reason):
+            return "the TLS handshake with \(hostPort(host, port)) failed: \(reason)"
+        case .proxyTunnelRefused(let proxy, let status, let reason):
+            return "the proxy \(proxy) refused to open a tunnel (CONNECT): \(status)\(reason.isEmpty ? "" : " \(reason)")"
+        case .proxyTunnelFailed(let proxy, let reason):
+            return "opening a tunnel through the proxy \(proxy) failed: \(reason)"
         case .connectionClosedBeforeResponse(let reason):
             return "the connection closed before a response arrived: \(reason)"
         case .connectionClosedDuringBody(let reason):

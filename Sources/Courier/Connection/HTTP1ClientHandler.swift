@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The last handler of a connection's pipeline: feeds response parts to the current ``Exchange``, applies the
 /// body consumer's backpressure to `read()`, watches for stalls, and reports to the pool when an exchange ends.
@@ -16,15 +17,21 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     private let stallTimeout: TimeAmount
     private let maxHeadBytes: Int
+    /// The origin and TLS settings, to describe TLS errors that arrive after the handshake (a TLS 1.3 server
+    /// rejects a missing client certificate only once the client has sent its request).
+    private let origin: Origin?
+    private let tls: Configuration.TLS
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
     private var pendingRead = false
     private var lastProgress = NIODeadline.now()
     private var stallTimer: Scheduled<Void>?
 
-    init(stallTimeout: TimeAmount, maxHeadBytes: Int) {
+    init(stallTimeout: TimeAmount, maxHeadBytes: Int, origin: Origin? = nil, tls: Configuration.TLS = .init()) {
         self.stallTimeout = stallTimeout
         self.maxHeadBytes = maxHeadBytes
+        self.origin = origin
+        self.tls = tls
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -100,6 +107,17 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             courierError = .ioFailed(reason: ioError.description)
         case let courier as CourierError:
             courierError = courier
+        case NIOSSLError.uncleanShutdown:
+            // TCP closed without TLS close_notify: the same as a close for the exchange (a body delimited by the
+            // close is incomplete: it could have been cut off by anyone on the path).
+            let reason = "the server closed the TLS connection without close_notify"
+            courierError =
+                exchange?.responsePhase == .waitingForHead
+                ? .connectionClosedBeforeResponse(reason: reason) : .connectionClosedDuringBody(reason: reason)
+        case is NIOSSLError, is BoringSSLError:
+            courierError = TLSFailure.error(
+                TLSFailure.kind(of: error), host: origin?.host ?? "the server", port: origin?.port ?? 0, leaf: nil,
+                settings: tls, now: 0)
         default:
             courierError = .ioFailed(reason: "\(error)")
         }

@@ -21,7 +21,9 @@ final class HTTP1Connection: Sendable {
         limits.maxHeaderFieldSize = configuration.limits.maxResponseHeadBytes
         let handler = HTTP1ClientHandler(
             stallTimeout: configuration.timeouts.idle.timeAmount,
-            maxHeadBytes: configuration.limits.maxResponseHeadBytes
+            maxHeadBytes: configuration.limits.maxResponseHeadBytes,
+            origin: origin,
+            tls: configuration.tls
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(HTTPRequestEncoder())

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
 import Glibc
@@ -10,15 +11,25 @@ import Musl
 import Darwin
 #endif
 
-/// Opens TCP connections and turns connect failures into ``CourierError``s.
+/// Opens connections: TCP (through a proxy tunnel when the origin has one), then TLS for `https`, and turns
+/// every failure on the way into a ``CourierError``.
 struct Dialer: Sendable {
     let configuration: Configuration
+    /// The client's TLS contexts, built on the first `https` connection.
+    let tlsContexts: TLSContextCache
+
+    init(configuration: Configuration) {
+        self.configuration = configuration
+        self.tlsContexts = TLSContextCache(settings: configuration.tls)
+    }
 
     /// Connects to `origin` on `eventLoop` and sets up an ``HTTP1Connection`` with `id`.
     ///
-    /// The name is resolved by ``AddressResolver`` and its addresses are raced by a ``DialRace`` holding the
-    /// pool's slot plus, while two attempts race, one more taken through `slots`. Resolution and connecting
-    /// together end at the connect timeout.
+    /// The name (the proxy's, for a tunnel) is resolved by ``AddressResolver`` and its addresses are raced by a
+    /// ``DialRace`` holding the pool's slot plus, while two attempts race, one more taken through `slots`.
+    /// Resolution and connecting together end at the connect timeout; a tunnel's `CONNECT` has a connect timeout
+    /// of its own, the TLS handshake the handshake timeout. A connection that fails after its TCP connect is
+    /// closed and the returned future fails only once that close completed, so its slot is free by then.
     func connect(
         to origin: Origin, id: Int, on eventLoop: EventLoop, slots: DialRace.Slots
     ) -> EventLoopFuture<HTTP1Connection> {
@@ -26,11 +37,28 @@ struct Dialer: Sendable {
         let timeout = configuration.timeouts.connect
         let deadline = NIODeadline.now() + timeout.timeAmount
         let started = ContinuousClock.now
+        // For a tunnel, TCP goes to the proxy; errors up to the tunnel name the proxy.
+        let dialHost = origin.tunnelProxy?.host ?? origin.host
+        let dialPort = origin.tunnelProxy?.port ?? origin.port
+        let dialOrigin = Origin(scheme: "http", host: dialHost, port: dialPort)
+        let tlsContext: NIOSSLContext?
+        if origin.scheme == "https" {
+            // NIOSSL checks names, and IP literals against the socket's peer; through a tunnel that peer is the
+            // proxy, so an IP-literal target's address is checked by TLSHandshakeHandler instead.
+            let checkName = origin.tunnelProxy == nil || IPLiteral(origin.host) == nil
+            do {
+                tlsContext = try tlsContexts.context(checkingHostName: checkName)
+            } catch {
+                return eventLoop.makeFailedFuture(error)
+            }
+        } else {
+            tlsContext = nil
+        }
         let resolved = Self.bounded(
             AddressResolver(resolverFactory: configuration.resolverFactory)
-                .resolve(host: origin.host, port: origin.port, on: eventLoop),
+                .resolve(host: dialHost, port: dialPort, on: eventLoop),
             by: deadline, on: eventLoop,
-            timeoutError: CourierError.connectTimeout(host: origin.host, port: origin.port, timeout: timeout))
+            timeoutError: CourierError.connectTimeout(host: dialHost, port: dialPort, timeout: timeout))
         return resolved
             .flatMap { addresses in
                 DialRace(eventLoop: eventLoop, addresses: addresses, deadline: deadline, slots: slots) { connectTimeout in
@@ -43,7 +71,10 @@ struct Dialer: Sendable {
                 .run()
             }
             .flatMapErrorThrowing { error in
-                throw Self.describe(error, origin: origin, timeout: timeout)
+                throw Self.describe(error, origin: dialOrigin, timeout: timeout)
+            }
+            .flatMap { channel in
+                Self.secure(channel, origin: origin, tls: tlsContext, configuration: configuration)
             }
             .flatMapThrowing { channel in
                 do {
@@ -55,6 +86,30 @@ struct Dialer: Sendable {
                     throw CourierError.connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
                 }
             }
+    }
+
+    /// Opens the tunnel (when `origin` has a proxy) and then TLS (when `tls` is set) on a connected `channel`.
+    /// On failure the channel is closed and the error delivered once the close completed.
+    static func secure(
+        _ channel: Channel, origin: Origin, tls: NIOSSLContext?, configuration: Configuration
+    ) -> EventLoopFuture<Channel> {
+        var ready = channel.eventLoop.makeSucceededVoidFuture()
+        if let proxy = origin.tunnelProxy {
+            ready = ProxyTunnelHandler.open(on: channel, to: origin, through: proxy, timeout: configuration.timeouts.connect)
+        }
+        if let tls {
+            ready = ready.flatMap {
+                TLSHandshakeHandler.handshake(
+                    on: channel, context: tls, origin: origin, settings: configuration.tls,
+                    timeout: configuration.timeouts.tlsHandshake)
+            }
+        }
+        return ready.map { channel }.flatMapError { error in
+            let closed = channel.eventLoop.makePromise(of: Channel.self)
+            channel.close(promise: nil)
+            channel.closeFuture.whenComplete { _ in closed.fail(error) }
+            return closed.futureResult
+        }
     }
 
     /// `bootstrap` with SO_KEEPALIVE and the probe timings of `keepAlive` (whole seconds, at least 1), or

@@ -26,6 +26,22 @@ enum IPLiteral: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// An address in network byte order: 4 bytes (IPv4) or 16 (IPv6, an IPv4-mapped one becoming IPv4), as a
+    /// certificate's subject alternative name holds it. `nil` for any other length.
+    init?<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
+        switch bytes.count {
+        case 4:
+            self = .v4(bytes.reduce(0) { $0 << 8 | UInt32($1) })
+        case 16:
+            let all = Array(bytes)
+            let high = all[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
+            let low = all[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+            self = high == 0 && low >> 32 == 0xFFFF ? .v4(UInt32(truncatingIfNeeded: low)) : .v6(high: high, low: low)
+        default:
+            return nil
+        }
+    }
+
     /// Whether this is a loopback address: 127.0.0.0/8 (and its IPv4-mapped form) or `::1`.
     var isLoopback: Bool {
         switch self {

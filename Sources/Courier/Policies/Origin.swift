@@ -1,27 +1,44 @@
 /// The key of the connection pool: connections are shared only between requests with the same origin.
 ///
-/// | scheme | host               | port | meaning                          |
-/// |--------|--------------------|------|----------------------------------|
-/// | http   | lower-cased name   | 80   | `http://Example.com/` and alike  |
-/// | http   | IPv6 literal, no [] | 8080 | `http://[::1]:8080/`             |
+/// | scheme | host                | port | proxy      | meaning                                         |
+/// |--------|---------------------|------|------------|-------------------------------------------------|
+/// | http   | lower-cased name    | 80   | —          | `http://Example.com/` and alike                 |
+/// | http   | IPv6 literal, no [] | 8080 | —          | `http://[::1]:8080/`                            |
+/// | https  | lower-cased name    | 443  | —          | `https://example.com/`                          |
+/// | https  | target name         | 443  | proxy      | a CONNECT tunnel through that proxy to the target |
+/// | http   | the proxy's host    | port | —          | plain-http requests through a proxy share these |
 ///
-/// TLS and proxy settings will join the key when they exist, so connections with different settings never mix.
+/// TLS settings are per ``Client``, so one pool never mixes connections with different trust settings.
 public struct Origin: Hashable, Sendable, CustomStringConvertible {
-    /// `http` (`https` arrives with TLS support).
+    /// `http` or `https`.
     public var scheme: String
     /// Host name (lower-cased) or IP literal without brackets.
     public var host: String
     /// TCP port.
     public var port: Int
+    /// The proxy a tunnel to this origin goes through (credentials included, so tunnels opened with different
+    /// credentials never mix); `nil` for a direct connection.
+    var tunnelProxy: ProxyServer?
 
-    /// Creates an origin; `host` is lower-cased.
+    /// Creates an origin reached directly; `host` is lower-cased.
     public init(scheme: String, host: String, port: Int) {
+        self.init(scheme: scheme, host: host, port: port, tunnelProxy: nil)
+    }
+
+    /// Creates an origin, reached through a CONNECT tunnel when `tunnelProxy` is set.
+    init(scheme: String, host: String, port: Int, tunnelProxy: ProxyServer?) {
         self.scheme = scheme.lowercased()
         self.host = host.lowercased()
         self.port = port
+        self.tunnelProxy = tunnelProxy
     }
 
+    /// The proxy a tunnel to this origin goes through (`http://host:port`, credentials shown as `***`), if any.
+    public var proxy: String? { tunnelProxy?.description }
+
     public var description: String {
-        host.contains(":") ? "\(scheme)://[\(host)]:\(port)" : "\(scheme)://\(host):\(port)"
+        let base = host.contains(":") ? "\(scheme)://[\(host)]:\(port)" : "\(scheme)://\(host):\(port)"
+        guard let tunnelProxy else { return base }
+        return "\(base) via \(tunnelProxy)"
     }
 }

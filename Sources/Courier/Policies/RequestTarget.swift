@@ -14,7 +14,7 @@ struct RequestTarget: Sendable {
     /// The URL without user information, safe to show.
     var redactedURL: String
 
-    /// Parses `url`, accepting `http` only (https arrives with TLS support).
+    /// Parses `url`, accepting `http` (default port 80) and `https` (default port 443).
     static func parse(_ url: URL) throws(CourierError) -> RequestTarget {
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true) else {
             throw .invalidURL(url: redact(url.absoluteString), reason: "it could not be parsed")
@@ -24,10 +24,10 @@ struct RequestTarget: Sendable {
         safe.password = nil
         let redacted = safe.string ?? "(unprintable URL)"
         guard let scheme = components.scheme?.lowercased() else {
-            throw .invalidURL(url: redacted, reason: "it has no scheme (expected http://)")
+            throw .invalidURL(url: redacted, reason: "it has no scheme (expected http:// or https://)")
         }
-        guard scheme == "http" else {
-            throw .invalidURL(url: redacted, reason: "the scheme '\(scheme)' is not supported (expected http)")
+        guard scheme == "http" || scheme == "https" else {
+            throw .invalidURL(url: redacted, reason: "the scheme '\(scheme)' is not supported (expected http or https)")
         }
         guard var host = components.percentEncodedHost, !host.isEmpty else {
             throw .invalidURL(url: redacted, reason: "it has no host")
@@ -38,7 +38,7 @@ struct RequestTarget: Sendable {
         guard host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else {
             throw .invalidURL(url: redacted, reason: "the host contains characters that are not allowed")
         }
-        let defaultPort = 80
+        let defaultPort = scheme == "https" ? 443 : 80
         let port = components.port ?? defaultPort
         guard (1...65535).contains(port) else {
             throw .invalidURL(url: redacted, reason: "the port \(port) is out of range 1-65535")

@@ -1,0 +1,113 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOSSL
+
+/// The NIOSSL contexts of one client's ``Configuration/TLS``, built on first use and kept (loading the trust
+/// store and certificates happens once per client, not per connection).
+///
+/// Two variants exist: one where NIOSSL checks the server's name (the usual case), and one where it checks only
+/// the chain, for an IP-literal target reached through a proxy tunnel, whose address Courier checks itself
+/// (NIOSSL would compare the certificate with the proxy's address).
+final class TLSContextCache: Sendable {
+    let settings: Configuration.TLS
+    private let contexts = NIOLockedValueBox<[Bool: Result<NIOSSLContext, CourierError>]>([:])
+
+    init(settings: Configuration.TLS) {
+        self.settings = settings
+    }
+
+    /// The context for a connection; `checkingHostName` `false` leaves the name check to the caller.
+    ///
+    /// - Throws: ``CourierError/invalidTLSConfiguration(reason:)`` naming the setting that could not be used.
+    func context(checkingHostName: Bool) throws(CourierError) -> NIOSSLContext {
+        let result = contexts.withLockedValue { contexts in
+            if let made = contexts[checkingHostName] { return made }
+            let made = Result { () throws(CourierError) in try Self.makeContext(settings, checkingHostName: checkingHostName) }
+            contexts[checkingHostName] = made
+            return made
+        }
+        return try result.get()
+    }
+
+    static func makeContext(_ settings: Configuration.TLS, checkingHostName: Bool) throws(CourierError) -> NIOSSLContext {
+        let configuration = try makeConfiguration(settings, checkingHostName: checkingHostName)
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            let part = settings.clientCertificate == nil ? "the trust roots" : "the trust roots or the client certificate"
+            throw .invalidTLSConfiguration(reason: "\(part) could not be used: \(error)")
+        }
+    }
+
+    /// NIOSSL's configuration for `settings`: TLS 1.2 or 1.3 as configured, ALPN `http/1.1`.
+    static func makeConfiguration(_ settings: Configuration.TLS, checkingHostName: Bool) throws(CourierError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = settings.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
+        configuration.applicationProtocols = ["http/1.1"]
+        switch settings.verification {
+        case .full:
+            configuration.certificateVerification = checkingHostName ? .fullVerification : .noHostnameVerification
+        case .insecureNoVerification:
+            configuration.certificateVerification = .none
+        }
+        var extra: [NIOSSLCertificate] = []
+        for source in settings.additionalTrustRoots {
+            extra += try certificates(source, setting: "additionalTrustRoots")
+        }
+        if settings.trustSystemRoots {
+            configuration.trustRoots = .default
+            configuration.additionalTrustRoots = extra.isEmpty ? [] : [.certificates(extra)]
+        } else {
+            guard !extra.isEmpty || settings.verification == .insecureNoVerification else {
+                throw .invalidTLSConfiguration(
+                    reason: "trustSystemRoots is false and additionalTrustRoots is empty: no certificate could be trusted")
+            }
+            configuration.trustRoots = .certificates(extra)
+        }
+        if let client = settings.clientCertificate {
+            let chain = try certificates(client.certificateChain, setting: "clientCertificate.certificateChain")
+            configuration.certificateChain = chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(try privateKey(client.privateKey))
+        }
+        return configuration
+    }
+
+    /// Every certificate in `source`, which must hold at least one.
+    static func certificates(_ source: Configuration.TLS.PEM, setting: String) throws(CourierError) -> [NIOSSLCertificate] {
+        let bytes = try read(source, setting: setting)
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMBytes(bytes)
+        } catch {
+            throw .invalidTLSConfiguration(reason: "\(setting): \(source) does not hold a valid PEM certificate")
+        }
+        guard !certificates.isEmpty else {
+            throw .invalidTLSConfiguration(reason: "\(setting): \(source) holds no PEM certificate")
+        }
+        return certificates
+    }
+
+    static func privateKey(_ source: Configuration.TLS.PEM) throws(CourierError) -> NIOSSLPrivateKey {
+        let bytes = try read(source, setting: "clientCertificate.privateKey")
+        do {
+            return try NIOSSLPrivateKey(bytes: bytes, format: .pem)
+        } catch {
+            throw .invalidTLSConfiguration(
+                reason: "clientCertificate.privateKey: \(source) does not hold an unencrypted PEM private key")
+        }
+    }
+
+    private static func read(_ source: Configuration.TLS.PEM, setting: String) throws(CourierError) -> [UInt8] {
+        switch source {
+        case .bytes(let bytes):
+            return bytes
+        case .file(let path):
+            do {
+                return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                let reason = FileManager.default.fileExists(atPath: path) ? "it could not be read" : "no such file"
+                throw .invalidTLSConfiguration(reason: "\(setting): \(source): \(reason)")
+            }
+        }
+    }
+}

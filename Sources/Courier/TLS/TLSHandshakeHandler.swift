@@ -1,0 +1,131 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import NIOTLS
+
+/// Waits for the TLS handshake that the ``NIOSSLClientHandler`` before it runs, bounded by the handshake timeout,
+/// and turns its failure into a ``CourierError`` naming what failed (see ``TLSFailure``). Removes itself once the
+/// handshake is complete, so it costs nothing per request.
+///
+/// When `expectedAddress` is set (an IP-literal target reached through a proxy tunnel, where NIOSSL would check
+/// the proxy's address instead), it checks that the certificate lists that address.
+final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let host: String
+    private let port: Int
+    private let settings: Configuration.TLS
+    private let timeout: Duration
+    private let expectedAddress: IPLiteral?
+    private let promise: EventLoopPromise<Void>
+    private var timer: Scheduled<Void>?
+    private var finished = false
+
+    init(
+        host: String, port: Int, settings: Configuration.TLS, timeout: Duration, expectedAddress: IPLiteral?,
+        promise: EventLoopPromise<Void>
+    ) {
+        self.host = host
+        self.port = port
+        self.settings = settings
+        self.timeout = timeout
+        self.expectedAddress = expectedAddress
+        self.promise = promise
+    }
+
+    /// Adds TLS with `context` to `channel` (which must be connected) and completes when the handshake did.
+    /// On failure the channel is closed; the future fails with the ``CourierError``.
+    static func handshake(
+        on channel: Channel, context: NIOSSLContext, origin: Origin, settings: Configuration.TLS, timeout: Duration
+    ) -> EventLoopFuture<Void> {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        let address = IPLiteral(origin.host)
+        channel.eventLoop.execute {
+            do {
+                // SNI carries names only; an IP-literal target is checked against the certificate's IP addresses.
+                let ssl = try NIOSSLClientHandler(context: context, serverHostname: address == nil ? origin.host : nil)
+                let waiter = TLSHandshakeHandler(
+                    host: origin.host, port: origin.port, settings: settings, timeout: timeout,
+                    expectedAddress: origin.tunnelProxy != nil && settings.verification == .full ? address : nil,
+                    promise: promise)
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(ssl)
+                try sync.addHandler(waiter)
+            } catch {
+                promise.fail(CourierError.tlsHandshakeFailed(host: origin.host, port: origin.port, reason: "\(error)"))
+            }
+        }
+        return promise.futureResult
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let timeout = self.timeout
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) { [self] in
+            self.finish(context: context, failure: .tlsHandshakeTimeout(host: host, port: port, timeout: timeout))
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        if !finished {
+            finished = true
+            promise.fail(CourierError.tlsHandshakeFailed(host: host, port: port, reason: "the connection was torn down"))
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let tls = event as? TLSUserEvent, case .handshakeCompleted = tls else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if let expectedAddress {
+            let leaf = peerCertificate(context)
+            if !(leaf?.ipAddresses.contains(expectedAddress) ?? false) {
+                finish(context: context, failure: .tlsHostnameMismatch(host: host, certificateNames: leaf?.names ?? []))
+                return
+            }
+        }
+        finished = true
+        timer?.cancel()
+        promise.succeed()
+        context.fireUserInboundEventTriggered(event)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard !finished else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let kind = TLSFailure.kind(of: error)
+        let failure = TLSFailure.error(
+            kind, host: host, port: port, leaf: peerCertificate(context), settings: settings,
+            now: Int64(Date().timeIntervalSince1970))
+        finish(context: context, failure: failure)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !finished {
+            finish(context: context, failure: TLSFailure.error(
+                .closedDuringHandshake, host: host, port: port, leaf: nil, settings: settings, now: 0))
+        }
+        context.fireChannelInactive()
+    }
+
+    private func finish(context: ChannelHandlerContext, failure: CourierError) {
+        guard !finished else { return }
+        finished = true
+        timer?.cancel()
+        promise.fail(failure)
+        context.close(promise: nil)
+    }
+
+    /// What the server's certificate says, if it sent one.
+    private func peerCertificate(_ context: ChannelHandlerContext) -> CertificateFacts? {
+        guard let ssl = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self),
+            let certificate = ssl.peerCertificate
+        else { return nil }
+        return CertificateFacts(certificate)
+    }
+}
