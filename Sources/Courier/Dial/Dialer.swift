@@ -43,11 +43,8 @@ struct Dialer: Sendable {
         let dialOrigin = Origin(scheme: "http", host: dialHost, port: dialPort)
         let tlsContext: NIOSSLContext?
         if origin.scheme == "https" {
-            // NIOSSL checks names, and IP literals against the socket's peer; through a tunnel that peer is the
-            // proxy, so an IP-literal target's address is checked by TLSHandshakeHandler instead.
-            let checkName = origin.tunnelProxy == nil || IPLiteral(origin.host) == nil
             do {
-                tlsContext = try tlsContexts.context(checkingHostName: checkName)
+                tlsContext = try tlsContexts.context()
             } catch {
                 return eventLoop.makeFailedFuture(error)
             }

@@ -2,35 +2,35 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOSSL
 
-/// The NIOSSL contexts of one client's ``Configuration/TLS``, built on first use and kept (loading the trust
+/// The NIOSSL context of one client's ``Configuration/TLS``, built on first use and kept (loading the trust
 /// store and certificates happens once per client, not per connection).
 ///
-/// Two variants exist: one where NIOSSL checks the server's name (the usual case), and one where it checks only
-/// the chain, for an IP-literal target reached through a proxy tunnel, whose address Courier checks itself
-/// (NIOSSL would compare the certificate with the proxy's address).
+/// NIOSSL (BoringSSL) verifies the chain; the host name is checked by ``TLSHandshakeHandler`` with
+/// ``HostnameMatcher``, because NIOSSL's own check also accepts a certificate for the IP address the socket is
+/// connected to whatever name was asked for (and would compare with the proxy's address inside a tunnel).
 final class TLSContextCache: Sendable {
     let settings: Configuration.TLS
-    private let contexts = NIOLockedValueBox<[Bool: Result<NIOSSLContext, CourierError>]>([:])
+    private let made = NIOLockedValueBox<Result<NIOSSLContext, CourierError>?>(nil)
 
     init(settings: Configuration.TLS) {
         self.settings = settings
     }
 
-    /// The context for a connection; `checkingHostName` `false` leaves the name check to the caller.
+    /// The context for a connection.
     ///
     /// - Throws: ``CourierError/invalidTLSConfiguration(reason:)`` naming the setting that could not be used.
-    func context(checkingHostName: Bool) throws(CourierError) -> NIOSSLContext {
-        let result = contexts.withLockedValue { contexts in
-            if let made = contexts[checkingHostName] { return made }
-            let made = Result { () throws(CourierError) in try Self.makeContext(settings, checkingHostName: checkingHostName) }
-            contexts[checkingHostName] = made
-            return made
+    func context() throws(CourierError) -> NIOSSLContext {
+        let result = made.withLockedValue { made in
+            if let made { return made }
+            let result = Result { () throws(CourierError) in try Self.makeContext(settings) }
+            made = result
+            return result
         }
         return try result.get()
     }
 
-    static func makeContext(_ settings: Configuration.TLS, checkingHostName: Bool) throws(CourierError) -> NIOSSLContext {
-        let configuration = try makeConfiguration(settings, checkingHostName: checkingHostName)
+    static func makeContext(_ settings: Configuration.TLS) throws(CourierError) -> NIOSSLContext {
+        let configuration = try makeConfiguration(settings)
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
@@ -39,14 +39,15 @@ final class TLSContextCache: Sendable {
         }
     }
 
-    /// NIOSSL's configuration for `settings`: TLS 1.2 or 1.3 as configured, ALPN `http/1.1`.
-    static func makeConfiguration(_ settings: Configuration.TLS, checkingHostName: Bool) throws(CourierError) -> TLSConfiguration {
+    /// NIOSSL's configuration for `settings`: TLS 1.2 or 1.3 as configured, ALPN `http/1.1`, the chain verified
+    /// (the name is checked after the handshake).
+    static func makeConfiguration(_ settings: Configuration.TLS) throws(CourierError) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = settings.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
         configuration.applicationProtocols = ["http/1.1"]
         switch settings.verification {
         case .full:
-            configuration.certificateVerification = checkingHostName ? .fullVerification : .noHostnameVerification
+            configuration.certificateVerification = .noHostnameVerification
         case .insecureNoVerification:
             configuration.certificateVerification = .none
         }

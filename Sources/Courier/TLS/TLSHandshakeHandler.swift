@@ -4,11 +4,9 @@ import NIOSSL
 import NIOTLS
 
 /// Waits for the TLS handshake that the ``NIOSSLClientHandler`` before it runs, bounded by the handshake timeout,
-/// and turns its failure into a ``CourierError`` naming what failed (see ``TLSFailure``). Removes itself once the
+/// checks that the verified certificate is for the host (``HostnameMatcher``, unless verification is off), and
+/// turns any failure into a ``CourierError`` naming what failed (see ``TLSFailure``). Removes itself once the
 /// handshake is complete, so it costs nothing per request.
-///
-/// When `expectedAddress` is set (an IP-literal target reached through a proxy tunnel, where NIOSSL would check
-/// the proxy's address instead), it checks that the certificate lists that address.
 final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -17,20 +15,19 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let port: Int
     private let settings: Configuration.TLS
     private let timeout: Duration
-    private let expectedAddress: IPLiteral?
+    private let checkHostName: Bool
     private let promise: EventLoopPromise<Void>
     private var timer: Scheduled<Void>?
     private var finished = false
 
     init(
-        host: String, port: Int, settings: Configuration.TLS, timeout: Duration, expectedAddress: IPLiteral?,
-        promise: EventLoopPromise<Void>
+        host: String, port: Int, settings: Configuration.TLS, timeout: Duration, promise: EventLoopPromise<Void>
     ) {
         self.host = host
         self.port = port
         self.settings = settings
         self.timeout = timeout
-        self.expectedAddress = expectedAddress
+        self.checkHostName = settings.verification == .full
         self.promise = promise
     }
 
@@ -40,15 +37,13 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         on channel: Channel, context: NIOSSLContext, origin: Origin, settings: Configuration.TLS, timeout: Duration
     ) -> EventLoopFuture<Void> {
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        let address = IPLiteral(origin.host)
+        let isAddress = IPLiteral(origin.host) != nil
         channel.eventLoop.execute {
             do {
-                // SNI carries names only; an IP-literal target is checked against the certificate's IP addresses.
-                let ssl = try NIOSSLClientHandler(context: context, serverHostname: address == nil ? origin.host : nil)
+                // SNI carries names only (RFC 6066 §3).
+                let ssl = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : origin.host)
                 let waiter = TLSHandshakeHandler(
-                    host: origin.host, port: origin.port, settings: settings, timeout: timeout,
-                    expectedAddress: origin.tunnelProxy != nil && settings.verification == .full ? address : nil,
-                    promise: promise)
+                    host: origin.host, port: origin.port, settings: settings, timeout: timeout, promise: promise)
                 let sync = channel.pipeline.syncOperations
                 try sync.addHandler(ssl)
                 try sync.addHandler(waiter)
@@ -79,9 +74,12 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.fireUserInboundEventTriggered(event)
             return
         }
-        if let expectedAddress {
+        if checkHostName {
             let leaf = peerCertificate(context)
-            if !(leaf?.ipAddresses.contains(expectedAddress) ?? false) {
+            let matches = leaf.map {
+                HostnameMatcher.matches(host: host, dnsNames: $0.dnsNames, ipAddresses: $0.ipAddresses)
+            }
+            guard matches == true else {
                 finish(context: context, failure: .tlsHostnameMismatch(host: host, certificateNames: leaf?.names ?? []))
                 return
             }
