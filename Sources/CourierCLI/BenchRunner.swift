@@ -41,12 +41,15 @@ public enum BenchRunner {
     /// Runs the benchmark.
     ///
     /// - Parameters:
-    ///   - url: The target (http://).
+    ///   - url: The target (http:// or https://).
     ///   - requests: N, at least 1.
     ///   - concurrency: C, requests in flight and connections per host.
     ///   - bodyBytes: B; 0 sends GET, otherwise POST of B bytes (`Content-Type: application/octet-stream`).
-    public static func run(url: URL, requests: Int, concurrency: Int, bodyBytes: Int) async -> Result {
-        let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: concurrency)))
+    ///   - tls: TLS settings for an https target; default: the system trust store.
+    public static func run(
+        url: URL, requests: Int, concurrency: Int, bodyBytes: Int, tls: Configuration.TLS = .init()
+    ) async -> Result {
+        let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: concurrency), tls: tls))
         var request = Request(method: bodyBytes == 0 ? .get : .post, url: url)
         if bodyBytes > 0 {
             request.body = .bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: bodyBytes))

@@ -27,6 +27,8 @@ public struct SubmitJob: Sendable {
     public var timeout: Duration? = nil
     /// Send `Connection: close` on every request; default `false`.
     public var closeConnection: Bool = false
+    /// TLS settings for https targets (`--cacert`, `--cert`/`--key`, `--insecure`); default: system trust store.
+    public var tls: Configuration.TLS = .init()
     /// How long requests in flight may finish after an interrupt; default 5 s.
     public var interruptGrace: Duration = .seconds(5)
 

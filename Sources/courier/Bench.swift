@@ -18,7 +18,7 @@ struct Bench: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Target URL (http://).")
+    @Option(help: "Target URL (http:// or https://).")
     var url: String
 
     @Option(help: "Number of requests (N).")
@@ -29,6 +29,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(name: .customLong("body-bytes"), help: "POST body size in bytes (B); 0 sends GET.")
     var bodyBytes = 0
+
+    @OptionGroup(title: "TLS")
+    var tls: TLSOptions
 
     func validate() throws {
         guard (1...100_000_000).contains(requests) else { throw ValidationError("--requests must be 1-100000000, got \(requests)") }
@@ -43,7 +46,10 @@ struct Bench: AsyncParsableCommand {
         } catch let error as UsageError {
             throw UsageError("--url: \(error)")
         }
-        let result = await BenchRunner.run(url: parsed, requests: requests, concurrency: concurrency, bodyBytes: bodyBytes)
+        let tlsSettings = try tls.settings()
+        if tlsSettings.verification == .insecureNoVerification { printError(TLSOptions.insecureWarning) }
+        let result = await BenchRunner.run(
+            url: parsed, requests: requests, concurrency: concurrency, bodyBytes: bodyBytes, tls: tlsSettings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -1,7 +1,7 @@
 import Courier
 import Foundation
 
-/// Parses a URL given on the command line, which must use `http://` and name a host.
+/// Parses a URL given on the command line, which must use `http://` or `https://` and name a host.
 ///
 /// - Parameters:
 ///   - text: The URL to parse.
@@ -13,11 +13,8 @@ func parseHTTPURL(_ text: String, shownAs: String? = nil) throws -> URL {
     guard let parsed = URL(string: text), let scheme = parsed.scheme?.lowercased() else {
         throw UsageError("invalid URL '\(shown)'")
     }
-    guard scheme == "http" else {
-        throw UsageError(
-            scheme == "https"
-                ? "https:// is not supported by this build yet (use http://)"
-                : "unsupported URL scheme '\(scheme)' (use http://)")
+    guard scheme == "http" || scheme == "https" else {
+        throw UsageError("unsupported URL scheme '\(scheme)' (use http:// or https://)")
     }
     guard let host = parsed.host, !host.isEmpty else { throw UsageError("the URL '\(shown)' has no host") }
     return parsed

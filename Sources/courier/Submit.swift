@@ -68,13 +68,16 @@ struct Submit: AsyncParsableCommand {
     @Option(name: .customLong("noproxy"), help: ArgumentHelp("With --proxy: comma-separated hosts, addresses or CIDR ranges to reach directly.", valueName: "list"))
     var noProxy: String?
 
+    @OptionGroup(title: "TLS")
+    var tls: TLSOptions
+
     @Flag(help: "Print a JSON summary on standard output.")
     var json = false
 
     @Flag(name: [.short, .long], help: "No progress line and no summary line (failures are still reported).")
     var quiet = false
 
-    @Argument(help: "The target URL (http://); '{}' stands for each file's relative path.")
+    @Argument(help: "The target URL (http:// or https://); '{}' stands for each file's relative path.")
     var url: String
 
     @Argument(help: "Files and directories to send; '-' is standard input.")
@@ -102,6 +105,8 @@ struct Submit: AsyncParsableCommand {
             console.message("courier: interrupted; letting requests in flight finish (up to 5 s; Ctrl-C again to quit now)")
         }
         var configuration = Configuration()
+        configuration.tls = job.tls
+        if job.tls.verification == .insecureNoVerification { console.message(TLSOptions.insecureWarning) }
         if let proxy {
             configuration.proxy = .url(proxy, noProxy: noProxy.map { [$0] } ?? [], proxyLoopback: true)
         }
@@ -146,6 +151,7 @@ struct Submit: AsyncParsableCommand {
             throw UsageError("--proxy: \(problem)")
         }
         let fields = try headerFields()
+        let tlsSettings = try tls.settings()
         guard let methodValue = HTTPRequest.Method(method) else {
             throw UsageError("invalid method '\(method)'")
         }
@@ -179,6 +185,7 @@ struct Submit: AsyncParsableCommand {
         job.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
         job.timeout = timeout.map { .milliseconds(Int64($0 * 1000)) }
         job.closeConnection = close
+        job.tls = tlsSettings
         // Every file in flight holds a descriptor for itself and one for its socket: fit both in the limit.
         let affordable = DescriptorCount.affordableConcurrency(wanted: concurrency)
         if affordable < concurrency, !quiet {

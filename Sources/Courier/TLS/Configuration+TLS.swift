@@ -86,3 +86,14 @@ extension Configuration {
         }
     }
 }
+
+extension Configuration.TLS {
+    /// Checks that these settings can be used: every file exists and holds a PEM certificate (or key), and the
+    /// client certificate matches its key. A client checks the same on its first `https` connection; calling this
+    /// at start-up reports a mistake before any request.
+    ///
+    /// - Throws: ``CourierError/invalidTLSConfiguration(reason:)`` naming the setting and the file.
+    public func validate() throws(CourierError) {
+        _ = try TLSContextCache.makeContext(self)
+    }
+}

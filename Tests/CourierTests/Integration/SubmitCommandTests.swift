@@ -86,10 +86,13 @@ extension Network {
             let (root, _, _) = try CommandFixture.flatTree(count: 3)
             let duplicate = try CommandFixture.tree([(Array("sub/f00000.bin".utf8), [1])])
             let url = server.url("/x")
+            let notPEM = try TestPKI.write("not a certificate", name: "garbage.pem")
             let cases: [(arguments: [String], mentions: String)] = [
                 (["submit", "not a url", root], "invalid URL"),
                 (["submit", "ftp://127.0.0.1/x", root], "unsupported URL scheme 'ftp'"),
-                (["submit", "https://127.0.0.1/x", root], "https"),
+                (["submit", "--cacert", "/nonexistent/ca.pem", "https://127.0.0.1/x", root], "'/nonexistent/ca.pem': no such file"),
+                (["submit", "--cert", "/nonexistent/client.pem", url, root], "--cert needs --key"),
+                (["bench", "--url", url, "--cacert", notPEM], "does not hold a valid PEM certificate"),
                 (["submit", "http:///nohost", root], "no host"),
                 (["submit", url], "missing path"),
                 (["submit", url, "/nonexistent/courier-missing"], "/nonexistent/courier-missing"),
@@ -103,6 +106,7 @@ extension Network {
                 (["submit", server.url("/{}"), root + "/f00000.bin", duplicate + "/sub"], "would both be sent to"),
                 (["submit", server.url("/{}"), "-"], "standard input"),
                 (["bench", "--url", "ftp://x", "--requests", "1"], "--url"),
+                (["bench", "--url", "gopher://x", "--requests", "1"], "use http:// or https://"),
                 (["serve", "--port", "70000"], "--port"),
             ]
             for (arguments, mentions) in cases {
@@ -272,6 +276,56 @@ extension Network {
                     #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret))
                 }
             }
+            try await server.shutdown()
+        }
+    }
+}
+
+extension Network.SubmitCommand {
+    /// `submit` and `bench` over https: `--cacert`, `--insecure` (with its warning), `--cert`/`--key`.
+    @Suite struct HTTPS {
+        @Test func submitVerifiesWithTheGivenCAAndFailsWithoutIt() async throws {
+            let pki = try TestPKI()
+            let server = try await TestServer.start(tls: try TestPKI.serverContext(try pki.server()))
+            let (root, digests, _) = try CommandFixture.flatTree(count: 20)
+            let caFile = try TestPKI.write(pki.ca.certificatePEM, name: "ca.pem")
+            let result = try await Subprocess.run("courier", ["submit", "--json", "-c", "4", "--cacert", caFile, server.url("/up/{}"), root])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let summary = try CommandFixture.summary(result)
+            #expect(summary["succeeded"] as? Int == 20)
+            #expect(Set(server.requests.compactMap(\.sha256)) == Set(digests))
+            #expect(server.tlsHandshakes == summary["connections_opened"] as? Int)
+
+            let untrusted = try await Subprocess.run("courier", ["submit", "--json", server.url("/up/{}"), root])
+            #expect(untrusted.status == 1)
+            #expect(untrusted.stderr.contains("is not trusted: 'courier.test' is issued by 'Courier Test CA'"), "\(untrusted.stderr)")
+            #expect(server.requests.count == 20)
+
+            let insecure = try await Subprocess.run("courier", ["submit", "--json", "--insecure", server.url("/again/{}"), root])
+            #expect(insecure.status == 0, "stderr: \(insecure.stderr)")
+            #expect(insecure.stderr.contains("warning: --insecure: https certificates are not verified"))
+            #expect(server.requests.count == 40)
+            try await server.shutdown()
+        }
+
+        @Test func benchPresentsAClientCertificateOverHTTPS() async throws {
+            let pki = try TestPKI()
+            let clients = try TestPKI(name: "Courier Client CA")
+            let server = try await TestServer.start(tls: try TestPKI.serverContext(try pki.server(), clientCA: clients.ca))
+            let identity = try clients.client()
+            let arguments = [
+                "bench", "--url", server.url("/bench"), "--requests", "200", "--concurrency", "2", "--body-bytes", "512",
+                "--cacert", try TestPKI.write(pki.ca.certificatePEM, name: "ca.pem"),
+                "--cert", try TestPKI.write(identity.certificatePEM, name: "client.pem"),
+                "--key", try TestPKI.write(identity.privateKeyPEM, name: "client.key"),
+            ]
+            let result = try await Subprocess.run("courier", arguments)
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let line = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(line["errors"] as? Int == 0 && line["requests"] as? Int == 200)
+            #expect(line["connections_opened"] as? Int == 2)
+            #expect(server.requests.count == 200 && server.tlsHandshakes == 2)
+            #expect(server.requests.allSatisfy { $0.bodyLength == 512 })
             try await server.shutdown()
         }
     }
