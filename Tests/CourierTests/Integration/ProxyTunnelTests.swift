@@ -46,6 +46,36 @@ extension Network {
             try await origin.shutdown()
         }
 
+        @Test func tunnelsCountAgainstTheirTargetsPerHostLimit() async throws {
+            let pki = try TestPKI()
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 200
+            let first = try await TestServer.start(behavior: behavior, tls: try TestPKI.serverContext(try pki.server()))
+            let second = try await TestServer.start(behavior: behavior, tls: try TestPKI.serverContext(try pki.server()))
+            let proxy = try await ConnectProxy.start()
+            // Per-host limit 2, budget 8: six requests to each target in parallel.
+            let client = Self.client(.url("http://127.0.0.1:\(proxy.port)", proxyLoopback: true), trusting: pki.ca)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<12 {
+                    let server = index % 2 == 0 ? first : second
+                    group.addTask {
+                        let response = try await client.send(try Fixture.get(server.url("/\(index)", host: "courier.test")), maxBodyBytes: 64)
+                        #expect(response.status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Two tunnels per target, each its own pool origin; the proxy saw four CONNECTs.
+            #expect(first.acceptedConnections == 2 && second.acceptedConnections == 2)
+            #expect(proxy.receivedHeads.count == 4)
+            #expect(client.snapshot().origins.map(\.open) == [2, 2])
+            #expect(client.snapshot().budgetPeakInUse <= 4)
+            await client.shutdown()
+            try await proxy.shutdown()
+            try await first.shutdown()
+            try await second.shutdown()
+        }
+
         @Test func aRefusedConnectNamesTheProxyAndItsStatusWithoutCredentials() async throws {
             let pki = try TestPKI()
             let proxy = try await ConnectProxy.start(refuseWith: 407)
