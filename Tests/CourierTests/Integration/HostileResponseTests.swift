@@ -109,7 +109,7 @@ extension Network {
                 { try Request(method: "POST", url: url, headers: [("Content-Length", "3"), ("Transfer-Encoding", "chunked")], body: .string("abc")) },
                 { try Request(method: "POST", url: url, headers: [("Transfer-Encoding", "gzip")], body: .string("abc")) },
                 { try Request(method: "GET", url: url, headers: [("Content-Length", "10")]) },
-                { try Request(method: "GET", url: "https://127.0.0.1:\(server.port)/") },
+                { try Request(method: "GET", url: "ftp://127.0.0.1:\(server.port)/") },
                 { try Request(method: "GET", url: "http://:\(server.port)/") },
             ]
             for (index, make) in invalid.enumerated() {

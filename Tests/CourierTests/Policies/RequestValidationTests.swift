@@ -85,13 +85,19 @@ import Testing
         #expect(plain.origin.port == 80)
         #expect(plain.basicAuthorization == nil)
 
+        let secure = try RequestTarget.parse(URL(string: "HTTPS://Example.COM/p?q")!)
+        #expect(secure.origin == Origin(scheme: "https", host: "example.com", port: 443))
+        #expect(secure.hostHeader == "Example.COM")  // as written; the pool key is lower-cased
+        let securePort = try RequestTarget.parse(URL(string: "https://example.com:8443/")!)
+        #expect(securePort.origin.port == 8443 && securePort.hostHeader == "example.com:8443")
+
         let v6 = try RequestTarget.parse(URL(string: "http://[::1]:9000/x")!)
         #expect(v6.origin.host == "::1")
         #expect(v6.hostHeader == "[::1]:9000")
     }
 
     @Test func unusableURLsAreRejectedWithoutShowingCredentials() throws {
-        for text in ["https://127.0.0.1/", "ftp://127.0.0.1/", "/relative/path", "http:///nohost"] {
+        for text in ["ftp://127.0.0.1/", "/relative/path", "http:///nohost", "https:///nohost", "ws://127.0.0.1/"] {
             #expect(throws: CourierError.self) { _ = try RequestTarget.parse(URL(string: text)!) }
         }
         do {
