@@ -134,6 +134,21 @@ STDIN_FILE=$TMP/stdin.bin
 head -c $((2 * 1024 * 1024 + 4321)) /dev/urandom >"$STDIN_FILE"
 echo "interop: generated $generated in $((SECONDS - STARTED)) s"
 
+# ---------------------------------------------------------------- a CA and a server certificate for 127.0.0.1
+TLS_DIR=$TMP/tls
+make_certificates() {
+    mkdir -p "$TLS_DIR" && cd "$TLS_DIR" &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 \
+            -subj "/CN=Courier Interop CA" -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr \
+            -subj "/CN=127.0.0.1" &&
+        printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+            -extfile server.ext
+}
+if ! (make_certificates) >"$TMP/openssl.log" 2>&1; then TLS_DIR=; fi
+
 # ---------------------------------------------------------------- servers
 NGINX_PID= NGINX_PORT= NGINX_PREFIX=
 start_nginx() { # CONFIG NAME; sets NGINX_PID, NGINX_PORT, NGINX_PREFIX
@@ -144,7 +159,7 @@ start_nginx() { # CONFIG NAME; sets NGINX_PID, NGINX_PORT, NGINX_PREFIX
     for attempt in 1 2 3; do
         NGINX_PORT=$(tools free-port)
         sed -e "s|@PREFIX@|$NGINX_PREFIX|g" -e "s|@PORT@|$NGINX_PORT|g" -e "s|@USER_LINE@|$user_line|g" \
-            -e "s|@ECHO_MODULE@|$ECHO_MODULE|g" "$HERE/$config" >"$NGINX_PREFIX/nginx.conf"
+            -e "s|@ECHO_MODULE@|$ECHO_MODULE|g" -e "s|@TLS_DIR@|$TLS_DIR|g" "$HERE/$config" >"$NGINX_PREFIX/nginx.conf"
         nginx -p "$NGINX_PREFIX/" -e "$NGINX_PREFIX/error.log" -c "$NGINX_PREFIX/nginx.conf" \
             >>"$NGINX_PREFIX/stdout.log" 2>&1 &
         NGINX_PID=$!
@@ -246,13 +261,18 @@ python_target() {
     stop_pid "$PY_PID"
 }
 
-webdav_target() {
-    local name="nginx WebDAV PUT" limit=4
-    start_nginx nginx-webdav-put.conf "$name" || return
-    local url=http://127.0.0.1:$NGINX_PORT
-    eval "$(tools stub-status "$url/nginx_status" B)"
-    submit webdav - -X PUT -c 8 --max-connections "$limit" "$url/{}" "$DATA/"
-    eval "$(tools stub-status "$url/nginx_status" A)"
+webdav_target() { # [tls]: the same over https, verified with --cacert
+    local scheme=http name="nginx WebDAV PUT" config=nginx-webdav-put.conf limit=4 tls_args=()
+    if [ "${1:-}" = tls ]; then
+        scheme=https name="nginx WebDAV PUT over TLS" config=nginx-webdav-put-tls.conf
+        if [ -z "$TLS_DIR" ]; then fail "$name: certificates" "openssl could not make the test CA"; return; fi
+        tls_args=(--cacert "$TLS_DIR/ca.pem")
+    fi
+    start_nginx "$config" "$name" || return
+    local url=$scheme://127.0.0.1:$NGINX_PORT
+    eval "$(COURIER_INTEROP_CA=$TLS_DIR/ca.pem tools stub-status "$url/nginx_status" B)"
+    submit "webdav-$scheme" - -X PUT -c 8 --max-connections "$limit" "${tls_args[@]}" "$url/{}" "$DATA/"
+    eval "$(COURIER_INTEROP_CA=$TLS_DIR/ca.pem tools stub-status "$url/nginx_status" A)"
     check_run "$name" "$COUNT" "$limit"
     local accepts=$((A_accepts - B_accepts - 1)) requests=$((A_requests - B_requests - 1))
     verdict "$name: nginx requests" "nginx counted $requests requests (expected $COUNT)" test "$requests" -eq "$COUNT"
@@ -345,6 +365,7 @@ nginx_post_target nginx-keepalive-requests-50.conf "nginx keepalive_requests 50"
 nginx_post_target nginx-keepalive-timeout-0.conf "nginx keepalive_timeout 0" 8 4 "$COUNT" "$COUNT"
 nginx_post_target nginx-read-body-204.conf "nginx read body, 204" 8 4 4 4 with-stdin
 webdav_target
+webdav_target tls
 idle_gap_target
 python_target 1.0 "python HTTP/1.0" POST /upload 8 4 "$COUNT"
 python_target 1.1 "python HTTP/1.1" PUT '/put/{}' 12 6 6

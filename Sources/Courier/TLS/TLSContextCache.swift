@@ -45,6 +45,9 @@ final class TLSContextCache: Sendable {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = settings.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
         configuration.applicationProtocols = ["http/1.1"]
+        // Closing sends close_notify; waiting for the server's (NIOSSL's default: up to 5 s) only holds the
+        // connection's budget slot against a peer that vanished. 100 ms lets a live server answer.
+        configuration.shutdownTimeout = .milliseconds(100)
         switch settings.verification {
         case .full:
             configuration.certificateVerification = .noHostnameVerification
