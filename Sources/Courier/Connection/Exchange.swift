@@ -223,7 +223,8 @@ final class Exchange: @unchecked Sendable {
         self.handler = handler
         self.context = context
         guard context.channel.isActive else {
-            fail(.connectionClosedBeforeResponse(reason: "the pooled connection had already been closed by the server"))
+            fail(handler.closedBecause
+                ?? .connectionClosedBeforeResponse(reason: "the pooled connection had already been closed by the server"))
             return
         }
         let inlineBytes = !expectContinue && !streamsBody ? Int64(inlineBody?.readableBytes ?? 0) : 0

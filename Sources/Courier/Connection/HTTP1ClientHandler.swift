@@ -21,6 +21,9 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     /// rejects a missing client certificate only once the client has sent its request).
     private let origin: Origin?
     private let tls: Configuration.TLS
+    /// A TLS failure that closed the connection while no exchange ran (a TLS 1.3 server rejecting the client
+    /// certificate right after the handshake): the request that finds the connection closed fails with it.
+    private(set) var closedBecause: CourierError?
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
     private var pendingRead = false
@@ -46,7 +49,7 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     /// Starts `exchange` on this connection.
     func start(_ exchange: Exchange) {
         guard let context else {
-            exchange.fail(.connectionClosedBeforeResponse(reason: "the connection was already closed"))
+            exchange.fail(closedBecause ?? .connectionClosedBeforeResponse(reason: "the connection was already closed"))
             return
         }
         precondition(self.exchange == nil, "a connection carries one exchange at a time")
@@ -123,6 +126,8 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
         }
         if let exchange {
             exchange.fail(courierError)
+        } else if case .tlsHandshakeFailed = courierError {
+            closedBecause = courierError
         }
         context.close(promise: nil)
     }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOSSL
 import Testing
 
 @testable import Courier
@@ -47,6 +48,26 @@ import Testing
 
         func receive(_ text: String) {
             _ = try? channel.writeInbound(ByteBuffer(string: text))
+        }
+    }
+
+    @Test func aTLSFailureOnAnIdleConnectionIsWhatTheNextRequestOnItFailsWith() throws {
+        // A TLS 1.3 server rejects a client certificate just after the handshake, possibly before the first
+        // request is written: that request must fail with the TLS error, not "closed by the server".
+        let harness = try Harness()
+        harness.channel.pipeline.fireErrorCaught(NIOSSLError.handshakeFailed(.sslError([])))
+        #expect(!harness.channel.isActive)
+        let (exchange, written) = try harness.start()
+        #expect(written.isEmpty)
+        #expect(throws: CourierError.self) { _ = try exchange.responseFuture.wait() }
+        do {
+            _ = try exchange.responseFuture.wait()
+        } catch let error as CourierError {
+            guard case .tlsHandshakeFailed(let host, let port, _) = error else {
+                Issue.record("expected the TLS failure, got \(error)")
+                return
+            }
+            #expect(host == "example.com" && port == 80)
         }
     }
 
