@@ -120,6 +120,7 @@ public final class Client: Sendable {
                     try await exchange.response()
                 } onCancel: {
                     writer?.cancel()
+                    exchange.cancel()
                 }
             } catch let error as CourierError {
                 // The exchange failed: the writer's next write returns false; wait for it before the source closes.

@@ -82,6 +82,11 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
         exchange.received(part)
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.readComplete()
+        context.fireChannelReadComplete()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         let courierError: CourierError
         switch error {
