@@ -88,7 +88,11 @@ public final class Client: Sendable {
                 declaredLength = length
                 contentLength = length
             }
-            let head = Self.makeHead(request, target: target, framing: framing, proxy: proxy)
+            // A small in-memory body goes out in the head's buffer: one buffer, one write.
+            let coalesced = body.inline.flatMap { $0.readableBytes <= Self.maxCoalescedBodyBytes ? $0 : nil }
+            var head = RequestHead(
+                request, target: target, framing: framing, proxy: proxy, bodyCapacity: coalesced?.readableBytes ?? 0)
+            if let coalesced, !head.expectsContinue, !head.chunked { head.append(body: coalesced) }
 
             let asked = ContinuousClock.now
             let lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
@@ -281,7 +285,6 @@ public final class Client: Sendable {
         }
     }
 
-    /// Builds the wire head: `Host`, the caller's fields, credentials from the URL, framing and `Connection`.
     /// The proxy `target` goes through, if any.
     ///
     /// - Throws: ``CourierError/invalidProxy(reason:)`` when the proxy it would use is misconfigured.
@@ -294,51 +297,6 @@ public final class Client: Sendable {
         }
     }
 
-    /// The request head: origin-form, or absolute-form with `Proxy-Authorization` (when the proxy URL had
-    /// credentials) for a request through `proxy`.
-    static func makeHead(
-        _ request: Request, target: RequestTarget, framing: RequestValidator.BodyFraming, proxy: ProxyServer? = nil
-    ) -> HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headerFields.count + 4)
-        if !request.headerFields.contains(where: { $0.name.canonicalName == "host" }) {
-            headers.add(name: "Host", value: target.hostHeader)
-        }
-        for field in request.headerFields {
-            switch field.name {
-            case .contentLength, .transferEncoding:
-                continue
-            default:
-                headers.add(name: field.name.rawName, value: field.value)
-            }
-        }
-        if let authorization = target.basicAuthorization, request.headerFields[.authorization] == nil {
-            headers.add(name: "Authorization", value: authorization)
-        }
-        if let credentials = proxy?.credentials, request.headerFields[.proxyAuthorization] == nil {
-            headers.add(name: "Proxy-Authorization", value: credentials.basicAuthorization)
-        }
-        if request.headerFields[.userAgent] == nil {
-            headers.add(name: "User-Agent", value: "courier/0.1")
-        }
-        switch framing {
-        case .none:
-            if [.post, .put, .patch].contains(request.method) { headers.add(name: "Content-Length", value: "0") }
-        case .length(let length):
-            headers.add(name: "Content-Length", value: String(length))
-        case .chunked:
-            headers.add(name: "Transfer-Encoding", value: "chunked")
-        }
-        if request.closeConnection,
-            !ConnectionTokens(headerValues: request.headerFields[values: .connection]).close
-        {
-            headers.add(name: "Connection", value: "close")
-        }
-        return HTTPRequestHead(
-            version: .http1_1,
-            method: HTTPMethod(rawValue: request.method.rawValue),
-            uri: proxy == nil ? target.pathAndQuery : "\(target.origin.scheme)://\(target.hostHeader)\(target.pathAndQuery)",
-            headers: headers
-        )
-    }
+    /// The largest in-memory body written in the same buffer as the request head, in bytes (copied once).
+    static let maxCoalescedBodyBytes = 16 * 1024
 }

@@ -78,7 +78,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     let eventLoop: EventLoop
-    private let requestHead: HTTPRequestHead
+    private let requestHead: RequestHead
     private let inlineBody: ByteBuffer?
     private let streamsBody: Bool
     /// The body's `Content-Length`, when it is sent with one.
@@ -141,7 +141,7 @@ final class Exchange: @unchecked Sendable {
 
     init(
         eventLoop: EventLoop,
-        requestHead: HTTPRequestHead,
+        requestHead: RequestHead,
         inlineBody: ByteBuffer?,
         streamsBody: Bool,
         contentLength: Int64? = nil,
@@ -152,14 +152,27 @@ final class Exchange: @unchecked Sendable {
         self.inlineBody = inlineBody
         self.streamsBody = streamsBody
         self.contentLength = contentLength
-        self.expectContinue = (inlineBody != nil || streamsBody)
-            && requestHead.headers["expect"].contains { $0.trimmingHTTPWhitespace().equalsIgnoringASCIICase("100-continue") }
-        self.requestTokens = ConnectionTokens(headerValues: requestHead.headers["connection"])
+        self.expectContinue = (inlineBody != nil || streamsBody) && requestHead.expectsContinue
+        self.requestTokens = ConnectionTokens(headerValues: requestHead.connectionValues)
         self.settings = settings
         self.startedPromise = streamsBody ? eventLoop.makePromise() : nil
         #if DEBUG
         Self.liveCount.withLockedValue { $0 += 1 }
         #endif
+    }
+
+    /// An exchange for a head built by hand (tests), encoded as NIO's `HTTPRequestEncoder` would.
+    convenience init(
+        eventLoop: EventLoop,
+        requestHead: HTTPRequestHead,
+        inlineBody: ByteBuffer?,
+        streamsBody: Bool,
+        contentLength: Int64? = nil,
+        settings: Settings
+    ) {
+        self.init(
+            eventLoop: eventLoop, requestHead: RequestHead(nioHead: requestHead), inlineBody: inlineBody,
+            streamsBody: streamsBody, contentLength: contentLength, settings: settings)
     }
 
     // MARK: Read from any thread
@@ -293,7 +306,9 @@ final class Exchange: @unchecked Sendable {
         if let deadline = settings.deadline {
             deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
         }
-        context.write(NIOAny(HTTPClientRequestPart.head(requestHead)), promise: nil)
+        // The decoder sees the method; the bytes go out as they are (see ObservedHeadFilter).
+        context.write(NIOAny(HTTPClientRequestPart.head(requestHead.observedHead)), promise: nil)
+        context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(requestHead.bytes))), promise: nil)
         if expectContinue {
             requestPhase = .waitingForContinue
             heldChunk = inlineBody
@@ -301,10 +316,10 @@ final class Exchange: @unchecked Sendable {
         } else if streamsBody {
             requestPhase = .sendingBody
         } else {
-            if let inlineBody, inlineBody.readableBytes > 0 {
-                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(inlineBody))), promise: nil)
+            if !requestHead.includesBody, let inlineBody {
+                writeBodyPart(inlineBody, context: context)
             }
-            context.write(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: false)
             requestPhase = .complete
         }
         context.flush()
@@ -387,7 +402,7 @@ final class Exchange: @unchecked Sendable {
         responseTokens = ConnectionTokens(headerValues: head.headers["connection"])
         hints = KeepAliveHints(headerValues: head.headers["keep-alive"])
         framing = ResponseFraming.of(
-            requestMethodIsHead: requestHead.method == .HEAD,
+            requestMethodIsHead: requestHead.isHEAD,
             status: code,
             transferEncoding: head.headers["transfer-encoding"],
             contentLength: head.headers["content-length"]
@@ -397,7 +412,7 @@ final class Exchange: @unchecked Sendable {
         if requestPhase == .sendingBody, let contentLength, bodyBytesWritten == contentLength, let context {
             // Every declared byte is out; the server answered before the writer got to say so. The request is
             // complete (the end of a Content-Length body puts nothing on the wire).
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
         }
         if requestPhase == .waitingForContinue || requestPhase == .sendingBody {
@@ -458,11 +473,11 @@ final class Exchange: @unchecked Sendable {
         requestPhase = .sendingBody
         if !streamsBody {
             if let chunk = heldChunk, chunk.readableBytes > 0 {
-                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+                writeBodyPart(chunk, context: context)
                 countBodyBytes(chunk.readableBytes)
             }
             heldChunk = nil
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
             finishIfDone()
             return
@@ -470,7 +485,8 @@ final class Exchange: @unchecked Sendable {
         if let chunk = heldChunk {
             heldChunk = nil
             countBodyBytes(chunk.readableBytes)
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            writeBodyPart(chunk, context: context)
+            context.flush()
             if context.channel.isWritable {
                 writerPromise?.succeed(true)
                 writerPromise = nil
@@ -495,7 +511,8 @@ final class Exchange: @unchecked Sendable {
             return promise.futureResult
         case .sendingBody:
             countBodyBytes(chunk.readableBytes)
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            writeBodyPart(chunk, context: context)
+            context.flush()
             handler?.noteProgress()
             if context.channel.isWritable { return eventLoop.makeSucceededFuture(true) }
             let promise = eventLoop.makePromise(of: Bool.self)
@@ -508,13 +525,13 @@ final class Exchange: @unchecked Sendable {
         guard !finished, let context else { return }
         switch requestPhase {
         case .sendingBody:
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
             finishIfDone()
         case .waitingForContinue:
             // An empty stream: nothing to wait for.
             continueTimer?.cancel()
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
             finishIfDone()
         case .complete, .abandoned:
@@ -636,6 +653,30 @@ final class Exchange: @unchecked Sendable {
 }
 
 extension Exchange {
+    /// Writes body bytes, in a chunk of their own when the body is chunked (an empty part writes nothing).
+    fileprivate func writeBodyPart(_ part: ByteBuffer, context: ChannelHandlerContext) {
+        guard part.readableBytes > 0 else { return }
+        if requestHead.chunked {
+            var size = context.channel.allocator.buffer(capacity: 32)
+            size.writeString(String(part.readableBytes, radix: 16))
+            size.writeStaticString("\r\n")
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(size))), promise: nil)
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(part))), promise: nil)
+            size.moveReaderIndex(forwardBy: size.readableBytes - 2)
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(size))), promise: nil)
+        } else {
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(part))), promise: nil)
+        }
+    }
+
+    /// Writes the end of the body: the last chunk of a chunked body; nothing otherwise.
+    fileprivate func writeEnd(context: ChannelHandlerContext, flush: Bool) {
+        if requestHead.chunked {
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(staticString: "0\r\n\r\n")))), promise: nil)
+        }
+        if flush { context.flush() }
+    }
+
     /// Starts the response-head timer once the request is complete, if one is configured.
     fileprivate func armResponseHeadTimer() {
         guard let timeout = settings.responseHeadTimeout, headTimer == nil, responsePhase == .waitingForHead, !finished,

@@ -29,6 +29,8 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let installed = ObservedHeadFilter.install(in: context.pipeline.syncOperations)
+        assert(installed, "the pipeline has no HTTPRequestEncoder before this handler")
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
