@@ -18,6 +18,8 @@ public final class Client: Sendable {
     /// Which requests go through a proxy, decided from ``Configuration/proxy`` and the environment at `init`.
     let proxies: ProxyEnvironment
     private let isShutdown = NIOLockedValueBox(false)
+    /// The last URL parsed and its target: requests to one URL skip parsing it again.
+    private let lastTarget = NIOLockedValueBox<(url: URL, target: RequestTarget)?>(nil)
 
     /// Creates a client.
     ///
@@ -64,7 +66,7 @@ public final class Client: Sendable {
         _ handler: (Response) async throws -> Result
     ) async throws -> Result {
         guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
-        let target = try RequestTarget.parse(request.url)
+        let target = try target(of: request.url)
         let proxy = try route(target)
         // Plain-http requests through a proxy share connections to it, counted against its per-host limit.
         let poolOrigin = proxy.map { Origin(scheme: "http", host: $0.host, port: $0.port) } ?? target.origin
@@ -283,6 +285,14 @@ public final class Client: Sendable {
         } catch {
             exchange.failBody(.bodySourceFailed(reason: "\(error)"))
         }
+    }
+
+    /// `url` parsed, from the one-entry cache when it is the URL parsed last.
+    func target(of url: URL) throws(CourierError) -> RequestTarget {
+        if let last = lastTarget.withLockedValue({ $0 }), last.url == url { return last.target }
+        let target = try RequestTarget.parse(url)
+        lastTarget.withLockedValue { $0 = (url, target) }
+        return target
     }
 
     /// The proxy `target` goes through, if any.
