@@ -399,13 +399,27 @@ final class Exchange: @unchecked Sendable {
         headTimer?.cancel()
         headTimer = nil
         responseVersion = (head.version.major, head.version.minor)
-        responseTokens = ConnectionTokens(headerValues: head.headers["connection"])
-        hints = KeepAliveHints(headerValues: head.headers["keep-alive"])
+        // One pass over the fields for the four this needs (names compared as NIO's subscript does).
+        var connection: [String] = []
+        var keepAlive: [String] = []
+        var transferEncoding: [String] = []
+        var contentLengths: [String] = []
+        for (name, value) in head.headers {
+            switch name.utf8.count {
+            case 10 where name.equalsIgnoringASCIICase("connection"): connection.append(value)
+            case 10 where name.equalsIgnoringASCIICase("keep-alive"): keepAlive.append(value)
+            case 14 where name.equalsIgnoringASCIICase("content-length"): contentLengths.append(value)
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"): transferEncoding.append(value)
+            default: break
+            }
+        }
+        responseTokens = ConnectionTokens(headerValues: connection)
+        hints = KeepAliveHints(headerValues: keepAlive)
         framing = ResponseFraming.of(
             requestMethodIsHead: requestHead.isHEAD,
             status: code,
-            transferEncoding: head.headers["transfer-encoding"],
-            contentLength: head.headers["content-length"]
+            transferEncoding: transferEncoding,
+            contentLength: contentLengths
         )
         let framing = self.framing
         shared.withLockedValue { $0.announcedFraming = framing }

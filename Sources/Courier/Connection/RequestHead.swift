@@ -50,9 +50,9 @@ struct RequestHead: Sendable {
         bytes.writeString(value)
         bytes.writeStaticString("\r\n")
         switch name.utf8.count {
-        case 6 where name.equalsIgnoringASCIICase("expect"):
+        case 6 where (name.utf8.first ?? 0) | 0x20 == UInt8(ascii: "e") && name.equalsIgnoringASCIICase("expect"):
             if value.trimmingHTTPWhitespace().equalsIgnoringASCIICase("100-continue") { expectsContinue = true }
-        case 10 where name.equalsIgnoringASCIICase("connection"):
+        case 10 where (name.utf8.first ?? 0) | 0x20 == UInt8(ascii: "c") && name.equalsIgnoringASCIICase("connection"):
             connectionValues.append(value)
         default:
             break
