@@ -56,9 +56,21 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     func exchangeEnded(_ exchange: Exchange, reusable: Bool, hints: KeepAliveHints, closeReason: PoolStateMachine.CloseReason) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
-        if !reusable { context?.close(promise: nil) }
+        if !reusable {
+            if closeReason == .requestIncomplete { resetOnClose() }
+            context?.close(promise: nil)
+        }
         onExchangeEnded?(reusable, hints, closeReason)
         if reusable { readIfPending() }
+    }
+
+    /// The server answered before the request body was complete, and the rest is not sent: bytes of it may
+    /// still sit unsent in the socket while the server no longer reads. A graceful close would queue the FIN
+    /// behind them, so such a server might never learn that the connection is gone. Closing with SO_LINGER 0
+    /// resets it instead. The response was read to its end first, so nothing of it is lost.
+    private func resetOnClose() {
+        guard let socket = context?.channel as? SocketOptionProvider else { return }
+        _ = socket.setSoLinger(NIOLinger(l_onoff: 1, l_linger: 0))
     }
 
     func noteProgress() {
