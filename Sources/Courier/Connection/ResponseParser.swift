@@ -103,9 +103,6 @@ struct ResponseParser {
                 throw .malformed("unexpected bytes follow the response")
             case .head(let scanned):
                 guard let end = Self.blankLine(in: buffer, from: scanned) else {
-                    // An incomplete head: refuse at once what can never become a response (a peer that is not
-                    // HTTP may wait forever for us), and a status line that is already wrong.
-                    try Self.checkStart(buffer)
                     if buffer.readableBytes > maxHeadBytes { throw fail(.headTooLarge) }
                     state = .head(scanned: buffer.readableBytes)
                     return
@@ -316,16 +313,6 @@ struct ResponseParser {
             }
             return (minor == UInt8(ascii: "1") ? .http1_1 : .http1_0, code, reason, line.next)
         }
-    }
-
-    /// Checks the start of an incomplete head: the bytes so far must begin like `HTTP/1.`, and a complete first
-    /// line must be a valid status line.
-    static func checkStart(_ buffer: ByteBuffer) throws(Failure) {
-        let prefix = Array("HTTP/1.".utf8)
-        let count = min(buffer.readableBytes, prefix.count)
-        let start = buffer.getBytes(at: buffer.readerIndex, length: count) ?? []
-        guard start[...] == prefix[..<count] else { throw .malformed("the status line is not valid HTTP/1.x") }
-        if lineEnd(in: buffer, from: 0) != nil { _ = try statusLine(buffer) }
     }
 
     /// Field lines from `start` up to the blank line that ends `bytes`.
