@@ -125,18 +125,6 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             } else {
                 courierError = .malformedResponse(reason: parserError.courierReason)
             }
-        case let failure as ResponseParser.Failure:
-            switch failure {
-            case .headTooLarge:
-                courierError = .responseHeadTooLarge(limit: maxHeadBytes)
-            case .truncated(let inHead):
-                courierError =
-                    inHead || exchange?.responsePhase == .waitingForHead
-                    ? .malformedResponse(reason: "the connection closed in the middle of the response head")
-                    : .connectionClosedDuringBody(reason: "the server closed the connection mid-body")
-            case .malformed(let reason):
-                courierError = .malformedResponse(reason: reason)
-            }
         case let ioError as IOError:
             courierError = .ioFailed(reason: ioError.description)
         case let courier as CourierError:

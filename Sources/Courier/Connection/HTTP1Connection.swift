@@ -1,8 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-/// One HTTP/1.1 connection: a channel with NIO's request encoder, Courier's strict ``ResponseDecoder`` and an
-/// ``HTTP1ClientHandler``.
+/// One HTTP/1.1 connection: a channel with the NIO codec and an ``HTTP1ClientHandler``.
 final class HTTP1Connection: Sendable {
     /// Unique within the process, in opening order.
     let id: Int
@@ -17,6 +16,9 @@ final class HTTP1Connection: Sendable {
     /// Adds the codec and handler to `channel`; must run on its event loop.
     init(id: Int, channel: Channel, origin: Origin, configuration: Configuration, connectDuration: Duration = .zero) throws {
         channel.eventLoop.preconditionInEventLoop()
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.limits.maxResponseHeadBytes
+        limits.maxHeaderFieldSize = configuration.limits.maxResponseHeadBytes
         let handler = HTTP1ClientHandler(
             stallTimeout: configuration.timeouts.idle.timeAmount,
             maxHeadBytes: configuration.limits.maxResponseHeadBytes,
@@ -25,7 +27,13 @@ final class HTTP1Connection: Sendable {
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(HTTPRequestEncoder())
-        try sync.addHandler(ByteToMessageHandler(ResponseDecoder(maxHeadBytes: configuration.limits.maxResponseHeadBytes)))
+        try sync.addHandler(
+            ByteToMessageHandler(
+                HTTPResponseDecoder(
+                    leftOverBytesStrategy: .dropBytes,
+                    informationalResponseStrategy: .forward,
+                    limitConfiguration: limits
+                )))
         try sync.addHandler(handler)
         self.id = id
         self.channel = channel
