@@ -78,6 +78,11 @@ let package = Package(
             path: "Tests/CourierFDProbe"
         ),
         .executableTarget(
+            name: "CourierBenchProbe",
+            dependencies: ["CourierCLI"],
+            path: "Tests/CourierBenchProbe"
+        ),
+        .executableTarget(
             name: "CourierLeakProbe",
             path: "Tests/CourierLeakProbe"
         ),

@@ -18,6 +18,8 @@ public final class Client: Sendable {
     /// Which requests go through a proxy, decided from ``Configuration/proxy`` and the environment at `init`.
     let proxies: ProxyEnvironment
     private let isShutdown = NIOLockedValueBox(false)
+    /// The last URL parsed and its target: requests to one URL skip parsing it again.
+    private let lastTarget = NIOLockedValueBox<(url: URL, target: RequestTarget)?>(nil)
 
     /// Creates a client.
     ///
@@ -68,7 +70,7 @@ public final class Client: Sendable {
         _ handler: (Response) async throws -> Result
     ) async throws -> Result {
         guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
-        let target = try RequestTarget.parse(request.url)
+        let target = try target(of: request.url)
         let routed = try route(target)
         // Plain-http requests through a proxy go to it in absolute form and share connections to it, counted
         // against its per-host limit; https goes through a CONNECT tunnel of its own per (proxy, target).
@@ -104,7 +106,11 @@ public final class Client: Sendable {
                 declaredLength = length
                 contentLength = length
             }
-            let head = Self.makeHead(request, target: target, framing: framing, proxy: proxy)
+            // A small in-memory body goes out in the head's buffer: one buffer, one write.
+            let coalesced = body.inline.flatMap { $0.readableBytes <= Self.maxCoalescedBodyBytes ? $0 : nil }
+            var head = RequestHead(
+                request, target: target, framing: framing, proxy: proxy, bodyCapacity: coalesced?.readableBytes ?? 0)
+            if let coalesced, !head.expectsContinue, !head.chunked { head.append(body: coalesced) }
 
             let asked = ContinuousClock.now
             let lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
@@ -136,6 +142,7 @@ public final class Client: Sendable {
                     try await exchange.response()
                 } onCancel: {
                     writer?.cancel()
+                    exchange.cancel()
                 }
             } catch let error as CourierError {
                 // The exchange failed: the writer's next write returns false; wait for it before the source closes.
@@ -296,7 +303,14 @@ public final class Client: Sendable {
         }
     }
 
-    /// Builds the wire head: `Host`, the caller's fields, credentials from the URL, framing and `Connection`.
+    /// `url` parsed, from the one-entry cache when it is the URL parsed last.
+    func target(of url: URL) throws(CourierError) -> RequestTarget {
+        if let last = lastTarget.withLockedValue({ $0 }), last.url == url { return last.target }
+        let target = try RequestTarget.parse(url)
+        lastTarget.withLockedValue { $0 = (url, target) }
+        return target
+    }
+
     /// The proxy `target` goes through, if any.
     ///
     /// - Throws: ``CourierError/invalidProxy(reason:)`` when the proxy it would use is misconfigured.
@@ -309,51 +323,6 @@ public final class Client: Sendable {
         }
     }
 
-    /// The request head: origin-form, or absolute-form with `Proxy-Authorization` (when the proxy URL had
-    /// credentials) for a request through `proxy`.
-    static func makeHead(
-        _ request: Request, target: RequestTarget, framing: RequestValidator.BodyFraming, proxy: ProxyServer? = nil
-    ) -> HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(request.headerFields.count + 4)
-        if !request.headerFields.contains(where: { $0.name.canonicalName == "host" }) {
-            headers.add(name: "Host", value: target.hostHeader)
-        }
-        for field in request.headerFields {
-            switch field.name {
-            case .contentLength, .transferEncoding:
-                continue
-            default:
-                headers.add(name: field.name.rawName, value: field.value)
-            }
-        }
-        if let authorization = target.basicAuthorization, request.headerFields[.authorization] == nil {
-            headers.add(name: "Authorization", value: authorization)
-        }
-        if let credentials = proxy?.credentials, request.headerFields[.proxyAuthorization] == nil {
-            headers.add(name: "Proxy-Authorization", value: credentials.basicAuthorization)
-        }
-        if request.headerFields[.userAgent] == nil {
-            headers.add(name: "User-Agent", value: "courier/0.1")
-        }
-        switch framing {
-        case .none:
-            if [.post, .put, .patch].contains(request.method) { headers.add(name: "Content-Length", value: "0") }
-        case .length(let length):
-            headers.add(name: "Content-Length", value: String(length))
-        case .chunked:
-            headers.add(name: "Transfer-Encoding", value: "chunked")
-        }
-        if request.closeConnection,
-            !ConnectionTokens(headerValues: request.headerFields[values: .connection]).close
-        {
-            headers.add(name: "Connection", value: "close")
-        }
-        return HTTPRequestHead(
-            version: .http1_1,
-            method: HTTPMethod(rawValue: request.method.rawValue),
-            uri: proxy == nil ? target.pathAndQuery : "\(target.origin.scheme)://\(target.hostHeader)\(target.pathAndQuery)",
-            headers: headers
-        )
-    }
+    /// The largest in-memory body written in the same buffer as the request head, in bytes (copied once).
+    static let maxCoalescedBodyBytes = 16 * 1024
 }

@@ -37,17 +37,57 @@ public struct ResponseBody: AsyncSequence, Sendable {
         ByteBuffer, Error, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, ExchangeBodyDelegate
     >
 
-    let producer: Producer
+    /// Where the buffers come from.
+    enum Storage: Sendable {
+        /// The body is still arriving: buffers are handed over by the exchange, with backpressure.
+        case streaming(Producer)
+        /// The whole body had arrived (and ended normally) when the head was handed to the caller; the exchange
+        /// holds its buffers until the first iterator takes them.
+        case complete
+    }
+
+    let storage: Storage
     let exchange: Exchange
+
+    init(producer: Producer, exchange: Exchange) {
+        self.storage = .streaming(producer)
+        self.exchange = exchange
+    }
+
+    init(completeBodyOf exchange: Exchange) {
+        self.storage = .complete
+        self.exchange = exchange
+    }
 
     /// Iterates the body's buffers.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var inner: Producer.AsyncIterator
+        enum Inner {
+            case streaming(Producer.AsyncIterator)
+            /// `chunks` is `nil` until the first `next()` takes them from the exchange.
+            case complete(chunks: [ByteBuffer]?, next: Int)
+        }
+
+        var inner: Inner
         let exchange: Exchange
 
         public mutating func next() async throws -> ByteBuffer? {
+            switch inner {
+            case .complete(let taken, let next):
+                let chunks = taken ?? exchange.takeCompleteBody()
+                guard next < chunks.count else {
+                    inner = .complete(chunks: [], next: 0)
+                    return nil
+                }
+                inner = .complete(chunks: chunks, next: next + 1)
+                return chunks[next]
+            case .streaming(let producer):
+                return try await Self.next(from: producer, exchange: exchange)
+            }
+        }
+
+        private static func next(from producer: Producer.AsyncIterator, exchange: Exchange) async throws -> ByteBuffer? {
             do {
-                if let chunk = try await inner.next() { return chunk }
+                if let chunk = try await producer.next() { return chunk }
             } catch let error as CourierError {
                 throw error
             } catch is CancellationError {
@@ -66,7 +106,12 @@ public struct ResponseBody: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inner: producer.makeAsyncIterator(), exchange: exchange)
+        switch storage {
+        case .streaming(let producer):
+            return AsyncIterator(inner: .streaming(producer.makeAsyncIterator()), exchange: exchange)
+        case .complete:
+            return AsyncIterator(inner: .complete(chunks: nil, next: 0), exchange: exchange)
+        }
     }
 
     /// Reads the whole body into one buffer.

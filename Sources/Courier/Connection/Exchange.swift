@@ -44,6 +44,27 @@ final class Exchange: @unchecked Sendable {
         var firstResponseAt: ContinuousClock.Instant? = nil
         /// The exchange ended: its connection was released to the pool or closed.
         var finished = false
+        /// The response head (or the failure) once it is handed over, until the caller takes it.
+        var head: Result<HeadAndBody, CourierError>? = nil
+        /// The caller waiting for `head`, if it asked before it was handed over.
+        var headWaiter: HeadWaiter? = nil
+        /// The caller waiting for `finished`, if it asked before the exchange ended.
+        var endWaiter: UnsafeContinuation<Void, Never>? = nil
+        /// A body that had ended when the head was handed over, until the caller's iterator takes it.
+        var completeBody: [ByteBuffer] = []
+    }
+
+    /// Who waits for the response head: the caller's task, or a promise (tests driving the event loop).
+    enum HeadWaiter {
+        case task(UnsafeContinuation<HeadAndBody, Error>)
+        case promise(EventLoopPromise<HeadAndBody>)
+
+        func complete(_ result: Result<HeadAndBody, CourierError>) {
+            switch self {
+            case .task(let continuation): continuation.resume(with: result.mapError { $0 as Error })
+            case .promise(let promise): promise.completeWith(result.mapError { $0 as Error })
+            }
+        }
     }
 
     struct Settings {
@@ -57,7 +78,7 @@ final class Exchange: @unchecked Sendable {
     }
 
     let eventLoop: EventLoop
-    private let requestHead: HTTPRequestHead
+    private let requestHead: RequestHead
     private let inlineBody: ByteBuffer?
     private let streamsBody: Bool
     /// The body's `Content-Length`, when it is sent with one.
@@ -87,15 +108,19 @@ final class Exchange: @unchecked Sendable {
     private var responseTokens = ConnectionTokens.none
     private var hints = KeepAliveHints()
     private var framing: ResponseFraming = .untilClose
-    /// The response head and its body stream. It must not hold the exchange: a fulfilled future keeps its
-    /// value, and the exchange keeps the promise.
-    private struct HeadAndBody: Sendable {
+    /// The response head and its body stream (`nil`: the body had ended, see `Shared.completeBody`). It must not
+    /// hold the exchange, which keeps it until the caller takes it.
+    struct HeadAndBody: Sendable {
         var head: HTTPResponse
-        var body: ResponseBody.Producer
+        var body: ResponseBody.Producer?
     }
-    private let headPromise: EventLoopPromise<HeadAndBody>
-    private let endPromise: EventLoopPromise<Void>
-    private let startedPromise: EventLoopPromise<Bool>
+    /// A final response head that arrived in the current read but is not handed over yet: the caller gets it
+    /// once the read is processed (or the response ended), so that a small response costs the caller one wake-up
+    /// and no body stream. `pendingChunks` are the body buffers that arrived with it.
+    private var pendingHead: HTTPResponse?
+    private var pendingChunks: [ByteBuffer] = []
+    /// Only a streamed body's writer waits for the head to be written.
+    private let startedPromise: EventLoopPromise<Bool>?
     private var writerPromise: EventLoopPromise<Bool>?
     private var heldChunk: ByteBuffer?
     private var source: ResponseBody.Producer.Source?
@@ -116,7 +141,7 @@ final class Exchange: @unchecked Sendable {
 
     init(
         eventLoop: EventLoop,
-        requestHead: HTTPRequestHead,
+        requestHead: RequestHead,
         inlineBody: ByteBuffer?,
         streamsBody: Bool,
         contentLength: Int64? = nil,
@@ -127,16 +152,27 @@ final class Exchange: @unchecked Sendable {
         self.inlineBody = inlineBody
         self.streamsBody = streamsBody
         self.contentLength = contentLength
-        self.expectContinue = (inlineBody != nil || streamsBody)
-            && requestHead.headers["expect"].contains { $0.trimmingHTTPWhitespace().equalsIgnoringASCIICase("100-continue") }
-        self.requestTokens = ConnectionTokens(headerValues: requestHead.headers["connection"])
+        self.expectContinue = (inlineBody != nil || streamsBody) && requestHead.expectsContinue
+        self.requestTokens = ConnectionTokens(headerValues: requestHead.connectionValues)
         self.settings = settings
-        self.headPromise = eventLoop.makePromise()
-        self.endPromise = eventLoop.makePromise()
-        self.startedPromise = eventLoop.makePromise()
+        self.startedPromise = streamsBody ? eventLoop.makePromise() : nil
         #if DEBUG
         Self.liveCount.withLockedValue { $0 += 1 }
         #endif
+    }
+
+    /// An exchange for a head built by hand (tests), encoded as NIO's `HTTPRequestEncoder` would.
+    convenience init(
+        eventLoop: EventLoop,
+        requestHead: HTTPRequestHead,
+        inlineBody: ByteBuffer?,
+        streamsBody: Bool,
+        contentLength: Int64? = nil,
+        settings: Settings
+    ) {
+        self.init(
+            eventLoop: eventLoop, requestHead: RequestHead(nioHead: requestHead), inlineBody: inlineBody,
+            streamsBody: streamsBody, contentLength: contentLength, settings: settings)
     }
 
     // MARK: Read from any thread
@@ -164,24 +200,49 @@ final class Exchange: @unchecked Sendable {
     // MARK: Caller side
 
     /// Completes with the response head (for tests that drive the event loop themselves).
-    var responseFuture: EventLoopFuture<Response> { headPromise.futureResult.map { self.response(from: $0) } }
-
-    private func response(from parts: HeadAndBody) -> Response {
-        Response(head: parts.head, body: ResponseBody(producer: parts.body, exchange: self))
+    var responseFuture: EventLoopFuture<Response> {
+        let promise = eventLoop.makePromise(of: HeadAndBody.self)
+        let ready = shared.withLockedValue { shared -> Result<HeadAndBody, CourierError>? in
+            if let head = shared.head { return head }
+            shared.headWaiter = .promise(promise)
+            return nil
+        }
+        if let ready { HeadWaiter.promise(promise).complete(ready) }
+        return promise.futureResult.map { self.response(from: $0) }
     }
 
-    /// The response head, with its body stream; cancelling the task fails the exchange and closes the connection.
+    private func response(from parts: HeadAndBody) -> Response {
+        guard let body = parts.body else { return Response(head: parts.head, body: ResponseBody(completeBodyOf: self)) }
+        return Response(head: parts.head, body: ResponseBody(producer: body, exchange: self))
+    }
+
+    /// The response head, with its body stream. The caller's task is resumed once, directly from the event loop
+    /// (or not at all if the head is already there). Cancellation is handled by the caller (see `Client.execute`),
+    /// which calls ``cancel()``: that fails the exchange and closes the connection.
     func response() async throws -> Response {
-        try await withTaskCancellationHandler {
-            response(from: try await headPromise.futureResult.get())
-        } onCancel: {
-            self.cancel()
+        let parts = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<HeadAndBody, Error>) in
+            let ready = shared.withLockedValue { shared -> Result<HeadAndBody, CourierError>? in
+                if let head = shared.head { return head }
+                shared.headWaiter = .task(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready.mapError { $0 as Error }) }
+        }
+        return response(from: parts)
+    }
+
+    /// Takes the buffers of a body that had ended when the head was handed over (once; later calls get none).
+    func takeCompleteBody() -> [ByteBuffer] {
+        shared.withLockedValue { shared in
+            defer { shared.completeBody = [] }
+            return shared.completeBody
         }
     }
 
     /// Waits until the head was written; `false` if the exchange failed before that.
     func waitUntilStarted() async -> Bool {
-        (try? await startedPromise.futureResult.get()) ?? false
+        guard let startedPromise else { return false }
+        return (try? await startedPromise.futureResult.get()) ?? false
     }
 
     /// Writes one body chunk. Returns `false` when the body is no longer wanted (the server answered, or the
@@ -211,8 +272,18 @@ final class Exchange: @unchecked Sendable {
     func consumerFinished() async {
         // The common case (the response already ended) needs no trip to the event loop.
         if shared.withLockedValue({ $0.finished }) { return }
-        eventLoop.execute { self.consumerFinishedOnLoop() }
-        try? await endPromise.futureResult.get()
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let finished = shared.withLockedValue { shared -> Bool in
+                if shared.finished { return true }
+                shared.endWaiter = continuation
+                return false
+            }
+            if finished {
+                continuation.resume()
+            } else {
+                eventLoop.execute { self.consumerFinishedOnLoop() }
+            }
+        }
     }
 
     // MARK: Event loop side, driven by HTTP1ClientHandler
@@ -236,7 +307,9 @@ final class Exchange: @unchecked Sendable {
         if let deadline = settings.deadline {
             deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
         }
-        context.write(NIOAny(HTTPClientRequestPart.head(requestHead)), promise: nil)
+        // The decoder sees the method; the bytes go out as they are (see ObservedHeadFilter).
+        context.write(NIOAny(HTTPClientRequestPart.head(requestHead.observedHead)), promise: nil)
+        context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(requestHead.bytes))), promise: nil)
         if expectContinue {
             requestPhase = .waitingForContinue
             heldChunk = inlineBody
@@ -244,14 +317,14 @@ final class Exchange: @unchecked Sendable {
         } else if streamsBody {
             requestPhase = .sendingBody
         } else {
-            if let inlineBody, inlineBody.readableBytes > 0 {
-                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(inlineBody))), promise: nil)
+            if !requestHead.includesBody, let inlineBody {
+                writeBodyPart(inlineBody, context: context)
             }
-            context.write(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: false)
             requestPhase = .complete
         }
         context.flush()
-        startedPromise.succeed(true)
+        startedPromise?.succeed(true)
     }
 
     func received(_ part: HTTPClientResponsePart) {
@@ -276,6 +349,10 @@ final class Exchange: @unchecked Sendable {
                 return
             }
             receivedBodyBytes += Int64(buffer.readableBytes)
+            if pendingHead != nil {
+                pendingChunks.append(buffer)
+                return
+            }
             switch source?.yield(buffer) {
             case .produceMore: readsPaused = false
             case .stopProducing, .dropped, .none: readsPaused = true
@@ -288,10 +365,21 @@ final class Exchange: @unchecked Sendable {
             responsePhase = .complete
             readsPaused = false
             drainTimer?.cancel()
-            shared.withLockedValue { $0.bodyEndedNormally = true }
-            source?.finish()
-            source = nil
+            let head = pendingHead
+            let chunks = pendingChunks
+            pendingHead = nil
+            pendingChunks = []
+            if head == nil { shared.withLockedValue { $0.bodyEndedNormally = true } }
+            let source = self.source
+            self.source = nil
+            // The connection goes back to the pool before the caller is woken, so the caller's scope can end
+            // without waiting for the event loop.
             finishIfDone()
+            if let head {
+                // The whole response arrived in this read: hand it over with its body, no stream needed.
+                deliverHead(.success(HeadAndBody(head: head, body: nil)), completeBody: chunks)
+            }
+            source?.finish()
         }
     }
 
@@ -312,20 +400,34 @@ final class Exchange: @unchecked Sendable {
         headTimer?.cancel()
         headTimer = nil
         responseVersion = (head.version.major, head.version.minor)
-        responseTokens = ConnectionTokens(headerValues: head.headers["connection"])
-        hints = KeepAliveHints(headerValues: head.headers["keep-alive"])
+        // One pass over the fields for the four this needs (names compared as NIO's subscript does).
+        var connection: [String] = []
+        var keepAlive: [String] = []
+        var transferEncoding: [String] = []
+        var contentLengths: [String] = []
+        for (name, value) in head.headers {
+            switch name.utf8.count {
+            case 10 where name.equalsIgnoringASCIICase("connection"): connection.append(value)
+            case 10 where name.equalsIgnoringASCIICase("keep-alive"): keepAlive.append(value)
+            case 14 where name.equalsIgnoringASCIICase("content-length"): contentLengths.append(value)
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"): transferEncoding.append(value)
+            default: break
+            }
+        }
+        responseTokens = ConnectionTokens(headerValues: connection)
+        hints = KeepAliveHints(headerValues: keepAlive)
         framing = ResponseFraming.of(
-            requestMethodIsHead: requestHead.method == .HEAD,
+            requestMethodIsHead: requestHead.isHEAD,
             status: code,
-            transferEncoding: head.headers["transfer-encoding"],
-            contentLength: head.headers["content-length"]
+            transferEncoding: transferEncoding,
+            contentLength: contentLengths
         )
         let framing = self.framing
         shared.withLockedValue { $0.announcedFraming = framing }
         if requestPhase == .sendingBody, let contentLength, bodyBytesWritten == contentLength, let context {
             // Every declared byte is out; the server answered before the writer got to say so. The request is
             // complete (the end of a Content-Length body puts nothing on the wire).
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
         }
         if requestPhase == .waitingForContinue || requestPhase == .sendingBody {
@@ -338,6 +440,15 @@ final class Exchange: @unchecked Sendable {
             writerPromise?.succeed(false)
             writerPromise = nil
         }
+        responsePhase = .receivingBody
+        pendingHead = HTTPResponse(nioHead: head)
+    }
+
+    /// The current read was processed: a head that arrived in it is handed over now, with a body stream holding
+    /// the buffers that came with it.
+    func readComplete() {
+        guard let head = pendingHead else { return }
+        pendingHead = nil
         let sequence = ResponseBody.Producer.makeSequence(
             elementType: ByteBuffer.self,
             backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8),
@@ -345,8 +456,29 @@ final class Exchange: @unchecked Sendable {
             delegate: ExchangeBodyDelegate(exchange: self)
         )
         source = sequence.source
-        responsePhase = .receivingBody
-        headPromise.succeed(HeadAndBody(head: HTTPResponse(nioHead: head), body: sequence.sequence))
+        if !pendingChunks.isEmpty {
+            switch sequence.source.yield(contentsOf: pendingChunks) {
+            case .produceMore: readsPaused = false
+            case .stopProducing, .dropped: readsPaused = true
+            }
+            pendingChunks = []
+        }
+        deliverHead(.success(HeadAndBody(head: head, body: sequence.sequence)))
+    }
+
+    /// Hands the head (or the failure) to the caller, resuming it if it waits; at most once.
+    private func deliverHead(_ result: Result<HeadAndBody, CourierError>, completeBody: [ByteBuffer] = []) {
+        let waiter = shared.withLockedValue { shared -> HeadWaiter? in
+            guard shared.head == nil else { return nil }
+            if case .success(let parts) = result, parts.body == nil {
+                shared.completeBody = completeBody
+                shared.bodyEndedNormally = true
+            }
+            shared.head = result
+            defer { shared.headWaiter = nil }
+            return shared.headWaiter
+        }
+        waiter?.complete(result)
     }
 
     private func allowBody() {
@@ -356,11 +488,11 @@ final class Exchange: @unchecked Sendable {
         requestPhase = .sendingBody
         if !streamsBody {
             if let chunk = heldChunk, chunk.readableBytes > 0 {
-                context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+                writeBodyPart(chunk, context: context)
                 countBodyBytes(chunk.readableBytes)
             }
             heldChunk = nil
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
             finishIfDone()
             return
@@ -368,7 +500,8 @@ final class Exchange: @unchecked Sendable {
         if let chunk = heldChunk {
             heldChunk = nil
             countBodyBytes(chunk.readableBytes)
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            writeBodyPart(chunk, context: context)
+            context.flush()
             if context.channel.isWritable {
                 writerPromise?.succeed(true)
                 writerPromise = nil
@@ -393,7 +526,8 @@ final class Exchange: @unchecked Sendable {
             return promise.futureResult
         case .sendingBody:
             countBodyBytes(chunk.readableBytes)
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.body(.byteBuffer(chunk))), promise: nil)
+            writeBodyPart(chunk, context: context)
+            context.flush()
             handler?.noteProgress()
             if context.channel.isWritable { return eventLoop.makeSucceededFuture(true) }
             let promise = eventLoop.makePromise(of: Bool.self)
@@ -406,13 +540,13 @@ final class Exchange: @unchecked Sendable {
         guard !finished, let context else { return }
         switch requestPhase {
         case .sendingBody:
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
             finishIfDone()
         case .waitingForContinue:
             // An empty stream: nothing to wait for.
             continueTimer?.cancel()
-            context.writeAndFlush(NIOAny(HTTPClientRequestPart.end(nil)), promise: nil)
+            writeEnd(context: context, flush: true)
             requestPhase = .complete
             finishIfDone()
         case .complete, .abandoned:
@@ -481,8 +615,10 @@ final class Exchange: @unchecked Sendable {
         cancelTimers()
         continueTimer?.cancel()
         drainTimer?.cancel()
-        startedPromise.succeed(false)
-        headPromise.fail(error)
+        startedPromise?.succeed(false)
+        // A head that arrived in this read is still handed over; its body then ends with the error.
+        readComplete()
+        deliverHead(.failure(error))
         source?.finish(error)
         source = nil
         writerPromise?.succeed(false)
@@ -532,6 +668,30 @@ final class Exchange: @unchecked Sendable {
 }
 
 extension Exchange {
+    /// Writes body bytes, in a chunk of their own when the body is chunked (an empty part writes nothing).
+    fileprivate func writeBodyPart(_ part: ByteBuffer, context: ChannelHandlerContext) {
+        guard part.readableBytes > 0 else { return }
+        if requestHead.chunked {
+            var size = context.channel.allocator.buffer(capacity: 32)
+            size.writeString(String(part.readableBytes, radix: 16))
+            size.writeStaticString("\r\n")
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(size))), promise: nil)
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(part))), promise: nil)
+            size.moveReaderIndex(forwardBy: size.readableBytes - 2)
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(size))), promise: nil)
+        } else {
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(part))), promise: nil)
+        }
+    }
+
+    /// Writes the end of the body: the last chunk of a chunked body; nothing otherwise.
+    fileprivate func writeEnd(context: ChannelHandlerContext, flush: Bool) {
+        if requestHead.chunked {
+            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(staticString: "0\r\n\r\n")))), promise: nil)
+        }
+        if flush { context.flush() }
+    }
+
     /// Starts the response-head timer once the request is complete, if one is configured.
     fileprivate func armResponseHeadTimer() {
         guard let timeout = settings.responseHeadTimeout, headTimer == nil, responsePhase == .waitingForHead, !finished,
@@ -552,8 +712,12 @@ extension Exchange {
     /// Publishes the end of the exchange, after the pool got its connection back (so a caller that sees it can
     /// lease that connection again at once).
     fileprivate func markFinished() {
-        shared.withLockedValue { $0.finished = true }
-        endPromise.succeed(())
+        let waiter = shared.withLockedValue { shared -> UnsafeContinuation<Void, Never>? in
+            shared.finished = true
+            defer { shared.endWaiter = nil }
+            return shared.endWaiter
+        }
+        waiter?.resume()
     }
 }
 

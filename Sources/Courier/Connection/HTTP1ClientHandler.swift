@@ -39,6 +39,8 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let installed = ObservedHeadFilter.install(in: context.pipeline.syncOperations)
+        assert(installed, "the pipeline has no HTTPRequestEncoder before this handler")
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -64,9 +66,21 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     func exchangeEnded(_ exchange: Exchange, reusable: Bool, hints: KeepAliveHints, closeReason: PoolStateMachine.CloseReason) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
-        if !reusable { context?.close(promise: nil) }
+        if !reusable {
+            if closeReason == .requestIncomplete { resetOnClose() }
+            context?.close(promise: nil)
+        }
         onExchangeEnded?(reusable, hints, closeReason)
         if reusable { readIfPending() }
+    }
+
+    /// The server answered before the request body was complete, and the rest is not sent: bytes of it may
+    /// still sit unsent in the socket while the server no longer reads. A graceful close would queue the FIN
+    /// behind them, so such a server might never learn that the connection is gone. Closing with SO_LINGER 0
+    /// resets it instead. The response was read to its end first, so nothing of it is lost.
+    private func resetOnClose() {
+        guard let socket = context?.channel as? SocketOptionProvider else { return }
+        _ = socket.setSoLinger(NIOLinger(l_onoff: 1, l_linger: 0))
     }
 
     func noteProgress() {
@@ -90,6 +104,11 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             return
         }
         exchange.received(part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.readComplete()
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -17,6 +17,19 @@ struct ConnectionTokens: Sendable, Equatable {
         var close = false
         var keepAlive = false
         for value in headerValues {
+            // The usual single token needs no splitting.
+            if value == "keep-alive" || value == "Keep-Alive" {
+                keepAlive = true
+                continue
+            }
+            if value.equalsIgnoringASCIICase("close") {
+                close = true
+                continue
+            }
+            if value.equalsIgnoringASCIICase("keep-alive") {
+                keepAlive = true
+                continue
+            }
             for token in value.split(separator: ",") {
                 let trimmed = token.trimmingHTTPWhitespace()
                 if trimmed.equalsIgnoringASCIICase("close") {
@@ -117,23 +130,40 @@ enum KeepAlivePolicy {
 
 extension StringProtocol {
     /// The string without leading and trailing spaces and horizontal tabs (HTTP's optional whitespace).
+    ///
+    /// Works on UTF-8 bytes: comparing `Character`s would run grapheme breaking on every step.
     func trimmingHTTPWhitespace() -> Substring {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return Substring(slice)
+        let utf8 = self.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        // One pass forward: the end is just after the last byte that is not whitespace.
+        var end = start
+        var index = start
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            index = utf8.index(after: index)
+            if byte != 0x20 && byte != 0x09 { end = index }
+        }
+        return Substring(self[start..<end])
     }
 
     /// Compares two ASCII strings ignoring case.
     func equalsIgnoringASCIICase(_ other: String) -> Bool {
         let lhs = self.utf8
         let rhs = other.utf8
-        guard lhs.count == rhs.count else { return false }
-        for (a, b) in zip(lhs, rhs) where a != b {
-            let la = (a >= 65 && a <= 90) ? a + 32 : a
-            let lb = (b >= 65 && b <= 90) ? b + 32 : b
-            if la != lb { return false }
+        var left = lhs.startIndex
+        var right = rhs.startIndex
+        while left < lhs.endIndex, right < rhs.endIndex {
+            let a = lhs[left]
+            let b = rhs[right]
+            if a != b {
+                let la = (a >= 65 && a <= 90) ? a + 32 : a
+                let lb = (b >= 65 && b <= 90) ? b + 32 : b
+                if la != lb { return false }
+            }
+            left = lhs.index(after: left)
+            right = rhs.index(after: right)
         }
-        return true
+        return left == lhs.endIndex && right == rhs.endIndex
     }
 }

@@ -84,6 +84,7 @@ final class ConnectionPool: Sendable {
     /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
     /// acquire timeout, whichever comes first.
     func lease(origin: Origin, deadline: (at: ContinuousClock.Instant, timeout: Duration)? = nil) async throws -> Lease {
+        if let lease = try leaseIdleConnection(origin: origin) { return lease }
         let requestID = state.withLockedValue { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
@@ -117,6 +118,35 @@ final class ConnectionPool: Sendable {
             let actions = state.withLockedValue { $0.machine.cancel(requestID) }
             run(actions)
         }
+    }
+
+    /// The fast path of ``lease(origin:deadline:)``: when the connection `requestConnection` would hand out at once
+    /// is an idle one that has not expired, it is leased under one lock, with no waiter, continuation or timer.
+    /// `nil` when that is not the case (the caller then takes the general path, which decides the same way).
+    private func leaseIdleConnection(origin: Origin) throws -> Lease? {
+        if Task.isCancelled { throw CourierError.cancelled }
+        let now = ContinuousClock.now
+        let leased = state.withLockedValue { state -> (Lease, open: Int, idle: Int, leased: Int)? in
+            guard !state.machine.isShutdown, let id = state.machine.origins[origin]?.idle.last,
+                let connection = state.connections[id],
+                let pooled = state.machine.connections[id], case .idle = pooled.state, !pooled.isExpired(at: now)
+            else { return nil }
+            let requestID = state.nextRequestID
+            state.nextRequestID += 1
+            let actions = state.machine.requestConnection(requestID, origin: origin, now: now)
+            // The machine takes the most recently idle connection first: the one checked above.
+            guard actions.count == 1, case .lease(id, to: requestID, reused: let reused) = actions[0] else {
+                preconditionFailure("an idle connection was not leased at once: \(actions)")
+            }
+            let idle = state.machine.connections[id]?.lastIdle ?? .zero
+            return (
+                Lease(connection: connection, reused: reused, idleTime: idle), state.machine.connectionCount,
+                state.machine.idleCount, state.machine.leasedCount
+            )
+        }
+        guard let leased else { return nil }
+        metrics.recordGauges(open: leased.open, idle: leased.idle, leased: leased.leased)
+        return leased.0
     }
 
     /// Fails waiting requests, closes idle connections, lets requests in flight finish for up to `gracePeriod`

@@ -661,6 +661,8 @@ struct PoolStateMachine {
     }
 
     private mutating func forgetQuietCloses(_ origin: Origin) {
+        // The common case (no origin has a streak) needs no hashing of `origin`.
+        guard !quietCloseStreak.isEmpty || !quietCloseSkips.isEmpty || !quietCloseProbeEvery.isEmpty else { return }
         quietCloseStreak[origin] = nil
         quietCloseSkips[origin] = nil
         quietCloseProbeEvery[origin] = nil

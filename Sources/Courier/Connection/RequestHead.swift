@@ -1,0 +1,183 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// A request head encoded for the wire in one buffer (optionally followed by a small body), and what the exchange
+/// needs to know about it.
+///
+/// The bytes are exactly those NIO's `HTTPRequestEncoder` writes for the same head, including its framing rules:
+/// `TRACE` loses `Content-Length`/`Transfer-Encoding`; a `POST`/`PUT`/`PATCH` without `Content-Length` gets
+/// `transfer-encoding: chunked` as its last field; any other method is chunked only when it says so. The encoder
+/// stays in the pipeline but only ever sees body bytes, which it passes through unchanged.
+struct RequestHead: Sendable {
+    /// The request line and header section (and the body when ``includesBody``).
+    private(set) var bytes: ByteBuffer
+    /// The method is `HEAD` (its response has no body).
+    let isHEAD: Bool
+    /// The head the response decoder is shown (method only; see ``ObservedHeadFilter``).
+    let observedHead: HTTPRequestHead
+    /// The body is sent with chunked transfer coding (framed by the exchange).
+    private(set) var chunked = false
+    /// `Expect: 100-continue` was sent.
+    private(set) var expectsContinue = false
+    /// The values of every `Connection` field sent.
+    private(set) var connectionValues: [String] = []
+    /// The in-memory body was appended to ``bytes``.
+    private(set) var includesBody = false
+
+    private enum MethodBody { case no, yes, unlikely }
+    private let methodBody: MethodBody
+
+    private init(method: String, uri: String, capacity: Int) {
+        bytes = ByteBuffer()
+        bytes.reserveCapacity(capacity)
+        Self.write(method, " ", uri, " HTTP/1.1\r\n", to: &bytes)
+        isHEAD = method == "HEAD"
+        observedHead = ObservedHeadFilter.head(for: method)
+        switch method {
+        case "TRACE": methodBody = .no
+        case "POST", "PUT", "PATCH": methodBody = .yes
+        default: methodBody = .unlikely
+        }
+    }
+
+    private mutating func add(_ name: String, _ value: String) {
+        Self.write(name, ": ", value, "\r\n", to: &bytes)
+        switch name.utf8.count {
+        case 6 where (name.utf8.first ?? 0) | 0x20 == UInt8(ascii: "e") && name.equalsIgnoringASCIICase("expect"):
+            if value.trimmingHTTPWhitespace().equalsIgnoringASCIICase("100-continue") { expectsContinue = true }
+        case 10 where (name.utf8.first ?? 0) | 0x20 == UInt8(ascii: "c") && name.equalsIgnoringASCIICase("connection"):
+            connectionValues.append(value)
+        default:
+            break
+        }
+    }
+
+    /// Appends `first`, `separator`, `second` and `end` with one capacity check and plain copies (four
+    /// `writeString` calls cost about four times as much).
+    private static func write(
+        _ first: String, _ separator: StaticString, _ second: String, _ end: StaticString, to buffer: inout ByteBuffer
+    ) {
+        var first = first
+        var second = second
+        first.withUTF8 { a in
+            second.withUTF8 { b in
+                let total = a.count + separator.utf8CodeUnitCount + b.count + end.utf8CodeUnitCount
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+                    var offset = 0
+                    func copy(_ part: UnsafeRawBufferPointer) {
+                        guard !part.isEmpty else { return }
+                        UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + part.count)]).copyMemory(from: part)
+                        offset += part.count
+                    }
+                    copy(UnsafeRawBufferPointer(a))
+                    copy(UnsafeRawBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount))
+                    copy(UnsafeRawBufferPointer(b))
+                    copy(UnsafeRawBufferPointer(start: end.utf8Start, count: end.utf8CodeUnitCount))
+                    return total
+                }
+            }
+        }
+    }
+
+    /// Appends `body` after the head, so head and body go out in one write.
+    mutating func append(body: ByteBuffer) {
+        bytes.writeImmutableBuffer(body)
+        includesBody = true
+    }
+
+    /// The wire head of `request`: `Host`, the caller's fields, credentials from the URL, `User-Agent`, framing and
+    /// `Connection`, in origin-form, or absolute-form with `Proxy-Authorization` (when the proxy URL had
+    /// credentials) for a request through `proxy`. `bodyCapacity` bytes are reserved for a body to be appended.
+    init(
+        _ request: Request, target: RequestTarget, framing: RequestValidator.BodyFraming, proxy: ProxyServer? = nil,
+        bodyCapacity: Int = 0
+    ) {
+        let uri = proxy == nil ? target.pathAndQuery : "\(target.origin.scheme)://\(target.hostHeader)\(target.pathAndQuery)"
+        self.init(method: request.method.rawValue, uri: uri, capacity: 256 + bodyCapacity)
+        var contentLength: String? = nil
+        switch framing {
+        case .none:
+            switch request.method {
+            case .post, .put, .patch: contentLength = "0"
+            default: break
+            }
+        case .length(let length):
+            contentLength = String(length)
+        case .chunked:
+            break
+        }
+        if !request.headerFields.contains(where: { $0.name.canonicalName == "host" }) {
+            add("Host", target.hostHeader)
+        }
+        for field in request.headerFields {
+            switch field.name {
+            case .contentLength, .transferEncoding: continue
+            default: add(field.name.rawName, field.value)
+            }
+        }
+        if let authorization = target.basicAuthorization, request.headerFields[.authorization] == nil {
+            add("Authorization", authorization)
+        }
+        if let credentials = proxy?.credentials, request.headerFields[.proxyAuthorization] == nil {
+            add("Proxy-Authorization", credentials.basicAuthorization)
+        }
+        if request.headerFields[.userAgent] == nil {
+            add("User-Agent", "courier/0.1")
+        }
+        let close =
+            request.closeConnection && !ConnectionTokens(headerValues: request.headerFields[values: .connection]).close
+        finishFraming(contentLength: contentLength, chunked: framing == .chunked, close: close)
+    }
+
+    /// After the caller's fields: the framing field and `Connection: close`, in the order NIO's encoder leaves
+    /// them (Courier adds the framing field before `Connection: close`; the encoder moves a chunked
+    /// `transfer-encoding` of a POST/PUT/PATCH to the very end, in lower case, and drops framing from TRACE).
+    private mutating func finishFraming(contentLength: String?, chunked chunkedField: Bool, close: Bool) {
+        switch methodBody {
+        case .no:
+            break
+        case .yes:
+            if let contentLength { add("Content-Length", contentLength) }
+        case .unlikely:
+            if let contentLength {
+                add("Content-Length", contentLength)
+            } else if chunkedField {
+                add("Transfer-Encoding", "chunked")
+                chunked = true
+            }
+        }
+        if close { add("Connection", "close") }
+        if methodBody == .yes, contentLength == nil {
+            add("transfer-encoding", "chunked")
+            chunked = true
+        }
+        bytes.writeStaticString("\r\n")
+    }
+
+    /// Encodes a NIO head the way `HTTPRequestEncoder` does (for tests that build heads by hand).
+    init(nioHead head: HTTPRequestHead) {
+        self.init(method: head.method.rawValue, uri: head.uri, capacity: 256)
+        var headers = head.headers
+        switch methodBody {
+        case .no:
+            headers.remove(name: "content-length")
+            headers.remove(name: "transfer-encoding")
+        case .yes:
+            if headers.contains(name: "content-length") {
+                headers.remove(name: "transfer-encoding")
+            } else {
+                headers.replaceOrAdd(name: "transfer-encoding", value: "chunked")
+                chunked = true
+            }
+        case .unlikely:
+            if headers.contains(name: "content-length") {
+                headers.remove(name: "transfer-encoding")
+            } else {
+                chunked = headers["transfer-encoding"].first == "chunked"
+            }
+        }
+        for (name, value) in headers { add(name, value) }
+        bytes.writeStaticString("\r\n")
+    }
+}

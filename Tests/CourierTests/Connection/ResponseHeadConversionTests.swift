@@ -1,0 +1,62 @@
+import HTTPTypes
+import NIOHTTP1
+import Testing
+
+@testable import Courier
+
+/// Converting NIO's response head must give the same fields as `HTTPField.Name(_:)` and
+/// `HTTPField(name:lenientValue:)` would, whatever shortcuts it takes.
+@Suite struct ResponseHeadConversionTests {
+    static let names = [
+        "Date", "Server", "Content-Type", "Content-Length", "Connection", "Transfer-Encoding", "Cache-Control",
+        "Last-Modified", "ETag", "Location", "Vary", "Content-Encoding", "Accept-Ranges", "Set-Cookie",
+        "date", "CONTENT-LENGTH", "X-Custom", "Keep-Alive", "x-a-rather-long-field-name-here",
+    ]
+
+    @Test(arguments: names)
+    func commonNamesKeepTheirSpellingAndCanonicalForm(name: String) throws {
+        let expected = try #require(HTTPField.Name(name))
+        let converted = try #require(HTTPField.Name(commonOrParsed: name))
+        #expect(converted.rawName == expected.rawName)
+        #expect(converted.canonicalName == expected.canonicalName)
+    }
+
+    static let values = [
+        "", "plain", "Sat, 28 Nov 2026 07:29:27 GMT", "a\tb", " leading", "trailing ", "\ttab", "caf\u{e9}",
+        "bell\u{07}", "x\u{7f}y", String(repeating: "v", count: 300),
+    ]
+
+    @Test(arguments: values)
+    func valuesAreTakenAsLenientlyAsBefore(value: String) {
+        let expected = HTTPField(name: .server, lenientValue: value.utf8)
+        let converted = HTTPField(name: .server, receivedValue: value)
+        #expect(converted == expected)
+        #expect(converted.value == expected.value)
+    }
+
+    @Test func theWholeHeadKeepsEveryFieldInOrder() {
+        var headers = HTTPHeaders()
+        for (index, name) in Self.names.enumerated() { headers.add(name: name, value: "v\(index)") }
+        let response = HTTPResponse(nioHead: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))
+        #expect(response.headerFields.map(\.name.rawName) == Self.names)
+        #expect(response.headerFields.map(\.value) == Self.names.indices.map { "v\($0)" })
+        #expect(response.status == .ok)
+    }
+
+    @Test func whitespaceTrimmingAndCaseFoldingWorkOnBytes() {
+        #expect(" \t a b \t ".trimmingHTTPWhitespace() == "a b")
+        #expect("".trimmingHTTPWhitespace() == "")
+        #expect(" \t ".trimmingHTTPWhitespace() == "")
+        #expect("x".trimmingHTTPWhitespace() == "x")
+        #expect("caf\u{e9} ".trimmingHTTPWhitespace() == "caf\u{e9}")
+        #expect("a, b"[...].split(separator: ",")[1].trimmingHTTPWhitespace() == "b")
+        #expect("Keep-ALIVE".equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-alive ".equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep".equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"[".equalsIgnoringASCIICase("{"))
+        #expect("".equalsIgnoringASCIICase(""))
+        #expect(ConnectionTokens(headerValues: ["Keep-Alive"]).keepAlive)
+        #expect(ConnectionTokens(headerValues: ["CLOSE"]).close)
+        #expect(ConnectionTokens(headerValues: [" keep-alive , Upgrade"]).keepAlive)
+    }
+}
