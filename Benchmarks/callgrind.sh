@@ -5,6 +5,7 @@
 #   PROBE   a release build of CourierBenchProbe (swift build -c release --product CourierBenchProbe), which runs
 #           `courier bench` (BenchRunner, the public Client API) from a plain main: valgrind 3.19 crashes on the
 #           `courier` executable itself (its async main parks the main thread in dispatch_main).
+#   EXECUTOR environment: where the bench's tasks run, default or event-loop (default: default).
 #   BASE    environment: the nginx of Benchmarks/nginx.conf.in (default http://127.0.0.1:18099).
 # Runs 500 and 2,500 requests under callgrind and under strace -f -c and prints the differences / 2,000, so
 # start-up and shutdown cancel out. The bench samples /proc/self/fd and the pool snapshot every 10 ms; under
@@ -13,6 +14,7 @@
 set -euo pipefail
 PROBE=$1 W=$2 D=${3:-$(mktemp -d /tmp/courier-callgrind.XXXXXX)}
 BASE=${BASE:-http://127.0.0.1:18099}
+EXECUTOR=${EXECUTOR:-default}
 case $W in
     W1) C=1 B=1024 P=/post ;;
     W2) C=16 B=1024 P=/post ;;
@@ -23,9 +25,9 @@ mkdir -p "$D"
 # valgrind 3.19 cannot read the DWARF 5 that swiftc emits: count on a copy without debug info.
 strip --strip-debug -o "$D/probe" "$PROBE"
 for n in 500 2500; do
-    timeout 600 nice -n 15 valgrind --tool=callgrind --callgrind-out-file="$D/cg-$n.out" "$D/probe" "$BASE$P" $n $C $B \
+    timeout 600 nice -n 15 valgrind --tool=callgrind --callgrind-out-file="$D/cg-$n.out" "$D/probe" "$BASE$P" $n $C $B "$EXECUTOR" \
         >"$D/out-$n.txt" 2>"$D/valgrind-$n.txt"
-    timeout 600 nice -n 15 strace -f -c -o "$D/strace-$n.txt" "$D/probe" "$BASE$P" $n $C $B >/dev/null 2>&1
+    timeout 600 nice -n 15 strace -f -c -o "$D/strace-$n.txt" "$D/probe" "$BASE$P" $n $C $B "$EXECUTOR" >/dev/null 2>&1
 done
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'; }
 sampler() {

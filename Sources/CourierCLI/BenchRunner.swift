@@ -38,6 +38,14 @@ public enum BenchRunner {
         }
     }
 
+    /// Where the tasks that send the requests run.
+    public enum Executor: String, Sendable, CaseIterable {
+        /// Swift's global executor, as most applications send: each request crosses threads twice.
+        case `default`
+        /// The client's ``Client/taskExecutor``: the sending tasks and their connections share one event loop.
+        case eventLoop = "event-loop"
+    }
+
     /// Runs the benchmark.
     ///
     /// - Parameters:
@@ -46,8 +54,10 @@ public enum BenchRunner {
     ///   - concurrency: C, requests in flight and connections per host.
     ///   - bodyBytes: B; 0 sends GET, otherwise POST of B bytes (`Content-Type: application/octet-stream`).
     ///   - tls: TLS settings for an https target; default: the system trust store.
+    ///   - executor: Where the sending tasks run; default ``Executor/default``.
     public static func run(
-        url: URL, requests: Int, concurrency: Int, bodyBytes: Int, tls: Configuration.TLS = .init()
+        url: URL, requests: Int, concurrency: Int, bodyBytes: Int, tls: Configuration.TLS = .init(),
+        executor: Executor = .default
     ) async -> Result {
         let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: concurrency), tls: tls))
         var request = Request(method: bodyBytes == 0 ? .get : .post, url: url)
@@ -61,26 +71,32 @@ public enum BenchRunner {
         let sampler = PeakSampler()
         sampler.start(client: client)
         let started = ContinuousClock.now
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<min(concurrency, requests) {
-                group.addTask {
-                    while cursor.withLockedValue({ value in
-                        defer { value += 1 }
-                        return value < requests
-                    }) {
-                        let ok: Bool
-                        do {
-                            ok = try await client.execute(prepared) { response in
-                                for try await _ in response.body {}
-                                return (200..<300).contains(response.status.code)
+        let send: @Sendable () async -> Void = {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<min(concurrency, requests) {
+                    group.addTask {
+                        while cursor.withLockedValue({ value in
+                            defer { value += 1 }
+                            return value < requests
+                        }) {
+                            let ok: Bool
+                            do {
+                                ok = try await client.execute(prepared) { response in
+                                    for try await _ in response.body {}
+                                    return (200..<300).contains(response.status.code)
+                                }
+                            } catch {
+                                ok = false
                             }
-                        } catch {
-                            ok = false
+                            if !ok { errors.withLockedValue { $0 += 1 } }
                         }
-                        if !ok { errors.withLockedValue { $0 += 1 } }
                     }
                 }
             }
+        }
+        switch executor {
+        case .default: await send()
+        case .eventLoop: await withTaskExecutorPreference(client.taskExecutor) { await send() }
         }
         let elapsed = ContinuousClock.now - started
         let peaks = await sampler.stop(client: client)

@@ -30,6 +30,13 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("body-bytes"), help: "POST body size in bytes (B); 0 sends GET.")
     var bodyBytes = 0
 
+    @Option(
+        help: """
+            Where the sending tasks run: 'default' (Swift's global executor) or 'event-loop' (the client's \
+            taskExecutor: no thread hand-off per request, one core).
+            """)
+    var executor: BenchRunner.Executor = .default
+
     @OptionGroup(title: "TLS")
     var tls: TLSOptions
 
@@ -49,10 +56,13 @@ struct Bench: AsyncParsableCommand {
         let tlsSettings = try tls.settings()
         if tlsSettings.verification == .insecureNoVerification { printError(TLSOptions.insecureWarning) }
         let result = await BenchRunner.run(
-            url: parsed, requests: requests, concurrency: concurrency, bodyBytes: bodyBytes, tls: tlsSettings)
+            url: parsed, requests: requests, concurrency: concurrency, bodyBytes: bodyBytes, tls: tlsSettings,
+            executor: executor)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
         if result.errors > 0 { throw ExitCode(ExitStatus.failure) }
     }
 }
+
+extension BenchRunner.Executor: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 
 /// Executes ``PoolStateMachine`` decisions: decides under its lock, does I/O after releasing it.
 final class ConnectionPool: Sendable {
@@ -31,12 +32,26 @@ final class ConnectionPool: Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let group: EventLoopGroup
+    /// The group's loops, to recognise a caller running on one of them.
+    private let loops: Set<ObjectIdentifier>
     private let dialer: Dialer
     private let logger: Logger
     private let budget: ConnectionBudget
     private let acquireTimeout: Duration?
     private let maxConnectionsPerHost: Int
     let metrics: PoolMetrics
+
+    /// A loop of the group, for ``Client/taskExecutor``.
+    func homeLoop() -> any EventLoop { group.next() }
+
+    /// Where a new connection lives: on the calling thread's loop when it is one of the group's (a task running on
+    /// ``Client/taskExecutor``), so that task's requests never change threads; otherwise the group's next loop.
+    private func loopForNewConnection() -> any EventLoop {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(ObjectIdentifier(current)) {
+            return current
+        }
+        return group.next()
+    }
 
     init(configuration: Configuration, group: EventLoopGroup) {
         self.state = NIOLockedValueBox(
@@ -48,6 +63,7 @@ final class ConnectionPool: Sendable {
                     exhaustionTimeout: configuration.pool.descriptorExhaustionTimeout
                 )))
         self.group = group
+        self.loops = Set(group.makeIterator().map { ObjectIdentifier($0) })
         self.dialer = Dialer(configuration: configuration)
         self.logger = configuration.logger
         self.acquireTimeout = configuration.pool.connectionAcquireTimeout
@@ -69,6 +85,9 @@ final class ConnectionPool: Sendable {
     var connectionsOpened: Int { state.withLockedValue { $0.opened } }
     /// Connections currently holding a slot (opening, idle, leased or closing).
     var connectionCount: Int { state.withLockedValue { $0.machine.connectionCount } }
+
+    /// The loop of each open connection (for tests of where connections are placed).
+    var connectionLoops: [any EventLoop] { state.withLockedValue { $0.connections.values.map(\.eventLoop) } }
     /// Whether this pool draws from `budget`.
     func drawsFrom(_ budget: ConnectionBudget) -> Bool { self.budget === budget }
 
@@ -271,7 +290,7 @@ final class ConnectionPool: Sendable {
             completeShutdownIfIdle()
             return
         }
-        let eventLoop = group.next()
+        let eventLoop = loopForNewConnection()
         logger.debug("opening connection", metadata: ["courier.connection": "\(id)", "courier.origin": "\(origin)"])
         let budget = self.budget
         let slots = DialRace.Slots(

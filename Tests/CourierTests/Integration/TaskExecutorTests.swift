@@ -1,0 +1,136 @@
+@testable import Courier
+import CourierTestServer
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+extension Network {
+    /// `Client.taskExecutor`: tasks that prefer it run on one event loop, and the connections they dial live there.
+    @Suite struct TaskExecutor {
+        static func loopID(_ loop: (any EventLoop)?) -> ObjectIdentifier? { loop.map { ObjectIdentifier($0) } }
+
+        static func homeLoop(of client: Client) throws -> ObjectIdentifier {
+            try #require((client.taskExecutor as? EventLoopTaskExecutor).map { ObjectIdentifier($0.eventLoop) })
+        }
+
+        @Test func requestsFromTheExecutorStayOnItsLoopAndOnOneConnection() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 4)
+            let server = try await TestServer.start()
+            let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: 4)), eventLoopGroup: group)
+            let home = try Self.homeLoop(of: client)
+            var bodies: [String] = []
+            let offLoop = await withTaskExecutorPreference(client.taskExecutor) { () async -> Int in
+                var offLoop = 0
+                for index in 0..<200 {
+                    let body = "request \(index) " + String(repeating: "x", count: index)
+                    bodies.append(Fixture.sha256Hex(Array(body.utf8)))
+                    if Self.loopID(MultiThreadedEventLoopGroup.currentEventLoop) != home { offLoop += 1 }
+                    let status = try? await client.execute(try Fixture.post(server.url("/"), .bytes(ByteBuffer(string: body)))) {
+                        response in
+                        if Self.loopID(MultiThreadedEventLoopGroup.currentEventLoop) != home { offLoop += 1 }
+                        return response.status
+                    }
+                    if status != .ok { offLoop += 1_000 }
+                    if Self.loopID(MultiThreadedEventLoopGroup.currentEventLoop) != home { offLoop += 1 }
+                }
+                return offLoop
+            }
+            // Every step of every request ran on the executor's loop, and every request succeeded.
+            #expect(offLoop == 0)
+            #expect(client.pool.connectionLoops.map { ObjectIdentifier($0) } == [home])
+            #expect(server.acceptedConnections == 1)
+            #expect(server.requests.map(\.sha256) == bodies)
+            await client.shutdown()
+            try await server.shutdown()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func concurrentTasksOnTheExecutorDialEveryConnectionOnItsLoop() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 4)
+            var behavior = TestServerBehavior()
+            // Slow enough answers that the 8 tasks overlap and need 8 connections.
+            behavior.responseDelayMilliseconds = 50
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: 8)), eventLoopGroup: group)
+            let home = try Self.homeLoop(of: client)
+            let failures = await withTaskExecutorPreference(client.taskExecutor) {
+                await withTaskGroup(of: Int.self) { tasks in
+                    for _ in 0..<8 {
+                        tasks.addTask {
+                            var failures = 0
+                            for _ in 0..<10 {
+                                let response = try? await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 64)
+                                if response?.status != .ok { failures += 1 }
+                            }
+                            return failures
+                        }
+                    }
+                    return await tasks.reduce(0, +)
+                }
+            }
+            #expect(failures == 0)
+            let loops = client.pool.connectionLoops.map { ObjectIdentifier($0) }
+            #expect(loops.count == 8)
+            #expect(loops.allSatisfy { $0 == home })
+            #expect(server.requests.count == 80)
+            await client.shutdown()
+            try await server.shutdown()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func withoutTheExecutorConnectionsSpreadOverTheGroup() async throws {
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 4)
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 50
+            let server = try await TestServer.start(behavior: behavior)
+            let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: 8)), eventLoopGroup: group)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for _ in 0..<8 {
+                    tasks.addTask { _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 64) }
+                }
+                try await tasks.waitForAll()
+            }
+            #expect(Set(client.pool.connectionLoops.map { ObjectIdentifier($0) }).count == 4)
+            await client.shutdown()
+            try await server.shutdown()
+            try await group.shutdownGracefully()
+        }
+
+        @Test func streamedBodiesAndCancellationWorkOnTheExecutor() async throws {
+            var behavior = TestServerBehavior()
+            behavior.responseDelayMilliseconds = 3_000
+            let slow = try await TestServer.start(behavior: behavior)
+            let server = try await TestServer.start()
+            let client = Fixture.client()
+            let chunks = (0..<50).map { ByteBuffer(repeating: UInt8($0), count: 1_000 + $0) }
+            let expected = Fixture.sha256Hex(chunks.flatMap { Array($0.readableBytesView) })
+            let response = try await withTaskExecutorPreference(client.taskExecutor) {
+                try await client.send(try Fixture.post(server.url("/"), .stream(chunks.async)), maxBodyBytes: 64)
+            }
+            #expect(response.status == .ok)
+            #expect(server.requests.last?.sha256 == expected)
+            #expect(server.requests.last?.header("Transfer-Encoding") == "chunked")
+
+            let waiting = Task {
+                try await withTaskExecutorPreference(client.taskExecutor) {
+                    try await client.send(try Fixture.get(slow.url("/")), maxBodyBytes: 64)
+                }
+            }
+            #expect(await Fixture.eventually { slow.acceptedConnections == 1 })
+            let cancelled = ContinuousClock.now
+            waiting.cancel()
+            let result = await waiting.result
+            #expect(ContinuousClock.now - cancelled < .seconds(1))
+            if case .failure(let error) = result {
+                #expect((error as? CourierError) == .cancelled, "\(error)")
+            } else {
+                Issue.record("the request to the slow server was not cancelled")
+            }
+            #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: slow.port) == 0 })
+            await client.shutdown()
+            try await server.shutdown()
+            try await slow.shutdown()
+        }
+    }
+}
