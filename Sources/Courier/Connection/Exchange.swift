@@ -307,9 +307,9 @@ final class Exchange: @unchecked Sendable {
         if let deadline = settings.deadline {
             deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
         }
-        // The decoder sees the method; the bytes go out as they are (see ObservedHeadFilter).
+        // The decoder sees the method; the bytes go out as they are (see RequestBytesSink).
         context.write(NIOAny(HTTPClientRequestPart.head(requestHead.observedHead)), promise: nil)
-        context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(requestHead.bytes))), promise: nil)
+        handler.sink.write(requestHead.bytes)
         if expectContinue {
             requestPhase = .waitingForContinue
             heldChunk = inlineBody
@@ -323,7 +323,7 @@ final class Exchange: @unchecked Sendable {
             writeEnd(context: context, flush: false)
             requestPhase = .complete
         }
-        context.flush()
+        handler.sink.flush()
         startedPromise?.succeed(true)
     }
 
@@ -675,19 +675,19 @@ extension Exchange {
             var size = context.channel.allocator.buffer(capacity: 32)
             size.writeString(String(part.readableBytes, radix: 16))
             size.writeStaticString("\r\n")
-            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(size))), promise: nil)
-            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(part))), promise: nil)
+            handler?.sink.write(size)
+            handler?.sink.write(part)
             size.moveReaderIndex(forwardBy: size.readableBytes - 2)
-            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(size))), promise: nil)
+            handler?.sink.write(size)
         } else {
-            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(part))), promise: nil)
+            handler?.sink.write(part)
         }
     }
 
     /// Writes the end of the body: the last chunk of a chunked body; nothing otherwise.
     fileprivate func writeEnd(context: ChannelHandlerContext, flush: Bool) {
         if requestHead.chunked {
-            context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(staticString: "0\r\n\r\n")))), promise: nil)
+            handler?.sink.write(ByteBuffer(staticString: "0\r\n\r\n"))
         }
         if flush { context.flush() }
     }

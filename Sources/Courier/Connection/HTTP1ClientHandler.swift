@@ -30,7 +30,14 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     private var lastProgress = NIODeadline.now()
     private var stallTimer: Scheduled<Void>?
 
-    init(stallTimeout: TimeAmount, maxHeadBytes: Int, origin: Origin? = nil, tls: Configuration.TLS = .init()) {
+    /// Where request bytes are written (below the response decoder).
+    let sink: RequestBytesSink
+
+    init(
+        sink: RequestBytesSink, stallTimeout: TimeAmount, maxHeadBytes: Int, origin: Origin? = nil,
+        tls: Configuration.TLS = .init()
+    ) {
+        self.sink = sink
         self.stallTimeout = stallTimeout
         self.maxHeadBytes = maxHeadBytes
         self.origin = origin
@@ -39,8 +46,6 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let installed = ObservedHeadFilter.install(in: context.pipeline.syncOperations)
-        assert(installed, "the pipeline has no HTTPRequestEncoder before this handler")
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

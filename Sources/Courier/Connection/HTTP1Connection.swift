@@ -19,14 +19,16 @@ final class HTTP1Connection: Sendable {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.limits.maxResponseHeadBytes
         limits.maxHeaderFieldSize = configuration.limits.maxResponseHeadBytes
+        let sink = RequestBytesSink()
         let handler = HTTP1ClientHandler(
+            sink: sink,
             stallTimeout: configuration.timeouts.idle.timeAmount,
             maxHeadBytes: configuration.limits.maxResponseHeadBytes,
             origin: origin,
             tls: configuration.tls
         )
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(HTTPRequestEncoder())
+        try sync.addHandler(sink)
         try sync.addHandler(
             ByteToMessageHandler(
                 HTTPResponseDecoder(

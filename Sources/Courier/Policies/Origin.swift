@@ -11,14 +11,17 @@
 /// TLS settings are per ``Client``, so one pool never mixes connections with different trust settings.
 public struct Origin: Hashable, Sendable, CustomStringConvertible {
     /// `http` or `https`.
-    public var scheme: String
+    public var scheme: String { didSet { digest = Self.digest(scheme, host, port, tunnelProxy) } }
     /// Host name (lower-cased) or IP literal without brackets.
-    public var host: String
+    public var host: String { didSet { digest = Self.digest(scheme, host, port, tunnelProxy) } }
     /// TCP port.
-    public var port: Int
+    public var port: Int { didSet { digest = Self.digest(scheme, host, port, tunnelProxy) } }
     /// The proxy a tunnel to this origin goes through (credentials included, so tunnels opened with different
     /// credentials never mix); `nil` for a direct connection.
-    var tunnelProxy: ProxyServer?
+    var tunnelProxy: ProxyServer? { didSet { digest = Self.digest(scheme, host, port, tunnelProxy) } }
+    /// The hash of the fields, computed when they are set: the pool looks origins up several times per request,
+    /// and hashing the strings each time was a measurable part of a request's cost.
+    private var digest: Int
 
     /// Creates an origin reached directly; `host` is lower-cased.
     public init(scheme: String, host: String, port: Int) {
@@ -31,6 +34,25 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
         self.host = host.lowercased()
         self.port = port
         self.tunnelProxy = tunnelProxy
+        self.digest = Self.digest(self.scheme, self.host, port, tunnelProxy)
+    }
+
+    private static func digest(_ scheme: String, _ host: String, _ port: Int, _ tunnelProxy: ProxyServer?) -> Int {
+        var hasher = Hasher()
+        hasher.combine(scheme)
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(tunnelProxy)
+        return hasher.finalize()
+    }
+
+    public static func == (lhs: Origin, rhs: Origin) -> Bool {
+        lhs.digest == rhs.digest && lhs.port == rhs.port && lhs.host == rhs.host && lhs.scheme == rhs.scheme
+            && lhs.tunnelProxy == rhs.tunnelProxy
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(digest)
     }
 
     /// The proxy a tunnel to this origin goes through (`http://host:port`, credentials shown as `***`), if any.

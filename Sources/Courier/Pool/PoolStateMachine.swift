@@ -201,25 +201,24 @@ struct PoolStateMachine {
     /// way (`close` actions first).
     mutating func requestConnection(_ request: RequestID, origin: Origin, now: ContinuousClock.Instant) -> [Action] {
         guard !isShutdown else { return [.fail(request, .shutdown)] }
-        var state = origins[origin, default: OriginState()]
         var actions: [Action] = []
-        while let id = state.idle.popLast() {
-            guard let connection = connections[id], case .idle = connection.state else { continue }
-            if connection.isExpired(at: now) {
-                transition(id, to: .closing, reason: .idleTimeout)
+        // Idle connections are popped in place (no copy of the origin's state): this runs for every request.
+        while let id = origins[origin]?.idle.popLast() {
+            guard let index = connections.index(forKey: id), case .idle(let since) = connections.values[index].state
+            else { continue }
+            if connections.values[index].isExpired(at: now) {
+                transition(at: index, to: .closing, reason: .idleTimeout)
                 actions.append(.close(id))
                 continue
             }
-            if case .idle(let since) = connection.state { connections[id]!.lastIdle = since.duration(to: now) }
-            transition(id, to: .leased)
-            connections[id]!.served += 1
-            origins[origin] = state
+            connections.values[index].lastIdle = since.duration(to: now)
+            connections.values[index].served += 1
+            transition(at: index, to: .leased)
             actions.append(.lease(id, to: request, reused: true))
             return actions
         }
-        state.waiters.append(request)
+        origins[origin, default: OriginState()].waiters.append(request)
         waitingOrigin[request] = origin
-        origins[origin] = state
         fillDemand(into: &actions)
         return actions
     }
@@ -385,7 +384,9 @@ struct PoolStateMachine {
         _ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant, hints: KeepAliveHints = KeepAliveHints(),
         closeReason: CloseReason = .connectionClose
     ) -> [Action] {
-        guard let connection = connections[id], connection.state == .leased else { return [] }
+        // One lookup of `id`: the index stays valid, as nothing is inserted or removed below.
+        guard let index = connections.index(forKey: id), case .leased = connections.values[index].state else { return [] }
+        let connection = connections.values[index]
         if reusable, connection.served >= 2 {
             // A reused connection carried a request to its end: this server keeps connections.
             forgetQuietCloses(connection.origin)
@@ -400,23 +401,23 @@ struct PoolStateMachine {
             let skipped = quietCloseSkips[connection.origin, default: 0] + 1
             if skipped < quietCloseProbeEvery[connection.origin, default: Self.quietCloseProbeInterval] {
                 quietCloseSkips[connection.origin] = skipped
-                transition(id, to: .closing, reason: .serverClosesEachResponse)
+                transition(at: index, to: .closing, reason: .serverClosesEachResponse)
                 return [.close(id)]
             }
             // This one is kept as a probe.
             quietCloseSkips[connection.origin] = 0
         }
         if !hints.isEmpty {
-            connections[id]!.hints = hints
-            connections[id]!.idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
+            connections.values[index].hints = hints
+            connections.values[index].idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
         }
-        guard reusable, !isShutdown, connections[id]!.idleTimeout > .zero else {
-            transition(id, to: .closing, reason: isShutdown ? .shutdown : reusable ? .idleTimeout : closeReason)
+        guard reusable, !isShutdown, connections.values[index].idleTimeout > .zero else {
+            transition(at: index, to: .closing, reason: isShutdown ? .shutdown : reusable ? .idleTimeout : closeReason)
             return [.close(id)]
         }
         if let cap = connectionCap, connections.count > cap {
             // Out of descriptors: give this one back rather than keep it.
-            transition(id, to: .closing, reason: .descriptorPressure)
+            transition(at: index, to: .closing, reason: .descriptorPressure)
             return [.close(id)]
         }
         if let request = origins[connection.origin]!.waiters.first {
@@ -427,21 +428,21 @@ struct PoolStateMachine {
                 let mine = origins[connection.origin]!.count
                 let theirs = origins[other.origin]!.count
                 if mine > theirs + 1 || (mine == theirs + 1 && other.oldest < request) {
-                    transition(id, to: .closing, reason: .evicted)
+                    transition(at: index, to: .closing, reason: .evicted)
                     return [.close(id)]
                 }
             }
             _ = origins[connection.origin]!.waiters.popFirst()
             waitingOrigin[request] = nil
-            connections[id]!.served += 1
-            connections[id]!.lastIdle = .zero
+            connections.values[index].served += 1
+            connections.values[index].lastIdle = .zero
             return [.lease(id, to: request, reused: true)]
         }
         if origins[connection.origin]!.idle.count >= maxIdleConnectionsPerHost {
-            transition(id, to: .closing, reason: .idleLimit)
+            transition(at: index, to: .closing, reason: .idleLimit)
             return [.close(id)]
         }
-        transition(id, to: .idle(since: now))
+        transition(at: index, to: .idle(since: now))
         origins[connection.origin]!.idle.append(id)
         return evictIfOthersStarve()
     }
@@ -545,14 +546,21 @@ struct PoolStateMachine {
 
     /// The one place a connection changes state; keeps `idleCount` and `leasedCount` in step.
     private mutating func transition(_ id: ConnectionID, to newState: ConnectionState, reason: CloseReason? = nil) {
-        adjustCounts(leaving: connections[id]!.state)
+        transition(at: connections.index(forKey: id)!, to: newState, reason: reason)
+    }
+
+    /// ``transition(_:to:reason:)`` for a connection already looked up: one hash lookup per request less.
+    private mutating func transition(
+        at index: Dictionary<ConnectionID, Connection>.Index, to newState: ConnectionState, reason: CloseReason? = nil
+    ) {
+        adjustCounts(leaving: connections.values[index].state)
         switch newState {
         case .idle: idleCount += 1
         case .leased: leasedCount += 1
-        case .closing: connections[id]!.closeReason = reason
+        case .closing: connections.values[index].closeReason = reason
         case .opening: break
         }
-        connections[id]!.state = newState
+        connections.values[index].state = newState
     }
 
     private mutating func adjustCounts(leaving state: ConnectionState) {
