@@ -32,6 +32,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: [
+                // Async functions without isolation run on their caller's executor: a request on
+                // Client.taskExecutor then stays on its event loop without an executor check at every await.
+                .enableUpcomingFeature("NonisolatedNonsendingByDefault")
             ]
         ),
         .target(

@@ -86,6 +86,9 @@ public struct ResponseBody: AsyncSequence, Sendable {
         }
 
         private static func next(from producer: Producer.AsyncIterator, exchange: Exchange) async throws -> ByteBuffer? {
+            // NIO's `next()` runs on the global executor, so the iterator (not Sendable) crosses to it; it is safe:
+            // one task uses it, one call at a time, as every async iterator is used.
+            nonisolated(unsafe) let producer = producer
             do {
                 if let chunk = try await producer.next() { return chunk }
             } catch let error as CourierError {
