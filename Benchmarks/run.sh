@@ -11,8 +11,9 @@
 #   SCALE=f            multiply every N by f             (default 1; SCALE=0.05 for a quick run)
 #   ROUNDS=n           rounds per workload               (default 3)
 #   WORKLOADS="W1 W2 W3 W4"   which workloads
-#   CLIENTS="courier courier-el ahc-async ahc-futures go curl wrk"   which clients, in this order within a round
-#           (courier-el: `courier bench --executor event-loop`, the sending tasks on Client.taskExecutor)
+#   CLIENTS="courier courier-el courier-els ahc-async ahc-futures go curl wrk"   which clients, in this order
+#           within a round (courier-el: `courier bench --executor event-loop`, every sending task on
+#           Client.taskExecutor; courier-els: `--executor event-loops`, tasks spread over Client.taskExecutors)
 #   W1_N W2_N W3_N W4_N       override a workload's request count (before SCALE is applied: no)
 #   WRK_SECONDS=s      duration of each wrk run          (default 5 x SCALE, at least 1)
 #   PORT=p             nginx port                        (default 18080)
@@ -26,7 +27,7 @@ COURIER=${COURIER:-$HERE/../.build/release/courier}
 SCALE=${SCALE:-1}
 ROUNDS=${ROUNDS:-3}
 WORKLOADS=${WORKLOADS:-"W1 W2 W3 W4"}
-CLIENTS=${CLIENTS:-"courier courier-el ahc-async ahc-futures go curl wrk"}
+CLIENTS=${CLIENTS:-"courier courier-el courier-els ahc-async ahc-futures go curl wrk"}
 PORT=${PORT:-18080}
 RUN_TIMEOUT=${RUN_TIMEOUT:-900}
 OUT=${OUT:-$HERE/results/$(date -u +%Y%m%d-%H%M%S)}
@@ -190,6 +191,9 @@ run_client() { # client C N B url
         courier-el)
             timeout "$RUN_TIMEOUT" "$COURIER" bench --url "$url" --requests "$n" --concurrency "$c" --body-bytes "$b" \
                 --executor event-loop ;;
+        courier-els)
+            timeout "$RUN_TIMEOUT" "$COURIER" bench --url "$url" --requests "$n" --concurrency "$c" --body-bytes "$b" \
+                --executor event-loops ;;
         ahc-async | ahc-futures)
             timeout "$RUN_TIMEOUT" "$AHC_BENCH" --mode "${client#ahc-}" --url "$url" --requests "$n" \
                 --concurrency "$c" --body-bytes "$b" ;;

@@ -19,8 +19,9 @@ WORKLOAD_TITLES = {
     "W3": "W3: POST 1 MiB, C=4",
     "W4": "W4: GET 13 B, C=64",
 }
-# Courier as most applications run it (default executor), and with its tasks on Client.taskExecutor.
-COURIERS = ["courier", "courier-el"]
+# Courier as most applications run it (default executor), with its tasks on Client.taskExecutor (one event
+# loop), and spread over Client.taskExecutors (every loop).
+COURIERS = ["courier", "courier-el", "courier-els"]
 PEERS = ["ahc (better)", "ahc-async", "ahc-futures", "go", "curl", "wrk"]
 
 

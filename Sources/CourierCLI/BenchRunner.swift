@@ -42,8 +42,11 @@ public enum BenchRunner {
     public enum Executor: String, Sendable, CaseIterable {
         /// Swift's global executor, as most applications send: each request crosses threads twice.
         case `default`
-        /// The client's ``Client/taskExecutor``: the sending tasks and their connections share one event loop.
+        /// The client's ``Client/taskExecutor``: every sending task and every connection on one event loop.
         case eventLoop = "event-loop"
+        /// The client's ``Client/taskExecutors``, task i on executor i (round robin): each sending task and the
+        /// connections it opens share an event loop, and the loops share the pool.
+        case eventLoops = "event-loops"
     }
 
     /// Runs the benchmark.
@@ -71,32 +74,33 @@ public enum BenchRunner {
         let sampler = PeakSampler()
         sampler.start(client: client)
         let started = ContinuousClock.now
-        let send: @Sendable () async -> Void = {
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<min(concurrency, requests) {
-                    group.addTask {
-                        while cursor.withLockedValue({ value in
-                            defer { value += 1 }
-                            return value < requests
-                        }) {
-                            let ok: Bool
-                            do {
-                                ok = try await client.execute(prepared) { response in
-                                    for try await _ in response.body {}
-                                    return (200..<300).contains(response.status.code)
-                                }
-                            } catch {
-                                ok = false
+        // Task i runs on executor i of `executors` (round robin), or on the global executor.
+        let executors: [any TaskExecutor]?
+        switch executor {
+        case .default: executors = nil
+        case .eventLoop: executors = [client.taskExecutor]
+        case .eventLoops: executors = client.taskExecutors
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<min(concurrency, requests) {
+                group.addTask(executorPreference: executors.map { $0[index % $0.count] }) {
+                    while cursor.withLockedValue({ value in
+                        defer { value += 1 }
+                        return value < requests
+                    }) {
+                        let ok: Bool
+                        do {
+                            ok = try await client.execute(prepared) { response in
+                                for try await _ in response.body {}
+                                return (200..<300).contains(response.status.code)
                             }
-                            if !ok { errors.withLockedValue { $0 += 1 } }
+                        } catch {
+                            ok = false
                         }
+                        if !ok { errors.withLockedValue { $0 += 1 } }
                     }
                 }
             }
-        }
-        switch executor {
-        case .default: await send()
-        case .eventLoop: await withTaskExecutorPreference(client.taskExecutor) { await send() }
         }
         let elapsed = ContinuousClock.now - started
         let peaks = await sampler.stop(client: client)

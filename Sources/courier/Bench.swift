@@ -32,8 +32,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(
         help: """
-            Where the sending tasks run: 'default' (Swift's global executor) or 'event-loop' (the client's \
-            taskExecutor: no thread hand-off per request, one core).
+            Where the sending tasks run: 'default' (Swift's global executor), 'event-loop' (the client's \
+            taskExecutor: every task on one event loop, no thread hand-off per request, one core) or \
+            'event-loops' (the client's taskExecutors, tasks spread over its event loops).
             """)
     var executor: BenchRunner.Executor = .default
 

@@ -32,10 +32,17 @@ public final class Client: Sendable {
     /// ```
     ///
     /// Everything that runs there shares one thread with I/O: it must not block (no blocking file or network
-    /// calls, no long computations), or every connection of that loop waits. One executor uses one core; tasks
-    /// that need more use the default executor. Connections dialed from other threads are still shared by all
-    /// callers; a task on this executor using one of them simply hops to its loop as any other caller does.
+    /// calls, no long computations), or every connection of that loop waits. One executor uses one core; to use
+    /// more, spread tasks over ``taskExecutors``. Connections are shared by all callers: a task that finds no idle
+    /// connection on its own loop uses another one, and its request then hops to that loop as any other would.
     public let taskExecutor: any TaskExecutor
+
+    /// One executor per event loop of this client's group (``taskExecutor`` is one of them).
+    ///
+    /// Give concurrent tasks different ones (for example task `i` the executor `i % taskExecutors.count`) to use
+    /// several cores without thread hand-offs: each task's new connections live on its loop, and an idle
+    /// connection on the caller's loop is preferred over a more recently idle one elsewhere.
+    public let taskExecutors: [any TaskExecutor]
     /// The last URL parsed and its target: requests to one URL skip parsing it again.
     private let lastTarget = NIOLockedValueBox<(url: URL, target: RequestTarget)?>(nil)
 
@@ -50,7 +57,10 @@ public final class Client: Sendable {
     ) {
         self.configuration = configuration
         self.pool = ConnectionPool(configuration: configuration, group: eventLoopGroup)
-        self.taskExecutor = EventLoopTaskExecutor(eventLoop: self.pool.homeLoop())
+        let executors = self.pool.allLoops().map { EventLoopTaskExecutor(eventLoop: $0) }
+        let home = self.pool.homeLoop()
+        self.taskExecutors = executors
+        self.taskExecutor = executors.first { $0.eventLoop === home } ?? EventLoopTaskExecutor(eventLoop: home)
         self.proxies = ProxyEnvironment(setting: configuration.proxy, environment: ProcessInfo.processInfo.environment)
         if self.proxies.ignoredHTTPProxyInCGI {
             configuration.logger.warning("HTTP_PROXY is ignored because REQUEST_METHOD is set (CGI, httpoxy); use http_proxy")

@@ -44,6 +44,28 @@ final class ConnectionPool: Sendable {
     /// A loop of the group, for ``Client/taskExecutor``.
     func homeLoop() -> any EventLoop { group.next() }
 
+    /// Every loop of the group, for ``Client/taskExecutors``.
+    func allLoops() -> [any EventLoop] { Array(group.makeIterator()) }
+
+    /// The calling thread's event loop when it is one of the group's (a task on one of ``Client/taskExecutors``).
+    private func callersLoop() -> ObjectIdentifier? {
+        guard let current = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+        let id = ObjectIdentifier(current)
+        return loops.contains(id) ? id : nil
+    }
+
+    /// The most recently idle of `idle` whose channel lives on `loop`, if any: a request from a task on that loop
+    /// then reads and writes on its own thread. The search stops after a few entries, so a long idle list costs
+    /// no more than a handful of lookups.
+    private static func lastIdle(
+        _ idle: [Int], on loop: ObjectIdentifier, connections: [Int: HTTP1Connection]
+    ) -> Int? {
+        for id in idle.reversed().prefix(8) where connections[id].map({ ObjectIdentifier($0.eventLoop) }) == loop {
+            return id
+        }
+        return nil
+    }
+
     /// Where a new connection lives: on the calling thread's loop when it is one of the group's (a task running on
     /// ``Client/taskExecutor``), so that task's requests never change threads; otherwise the group's next loop.
     private func loopForNewConnection() -> any EventLoop {
@@ -88,6 +110,11 @@ final class ConnectionPool: Sendable {
 
     /// The loop of each open connection (for tests of where connections are placed).
     var connectionLoops: [any EventLoop] { state.withLockedValue { $0.connections.values.map(\.eventLoop) } }
+
+    /// The loop of each open connection by connection id (for tests).
+    var connectionLoopsByID: [Int: ObjectIdentifier] {
+        state.withLockedValue { $0.connections.mapValues { ObjectIdentifier($0.eventLoop) } }
+    }
     /// Whether this pool draws from `budget`.
     func drawsFrom(_ budget: ConnectionBudget) -> Bool { self.budget === budget }
 
@@ -145,15 +172,20 @@ final class ConnectionPool: Sendable {
     private func leaseIdleConnection(origin: Origin) throws -> Lease? {
         if Task.isCancelled { throw CourierError.cancelled }
         let now = ContinuousClock.now
+        let callerLoop = callersLoop()
         let leased = state.withLockedValue { state -> (Lease, open: Int, idle: Int, leased: Int)? in
-            guard !state.machine.isShutdown, let id = state.machine.origins[origin]?.idle.last,
-                let connection = state.connections[id],
+            guard !state.machine.isShutdown, let idleIDs = state.machine.origins[origin]?.idle, var id = idleIDs.last
+            else { return nil }
+            if let callerLoop, let local = Self.lastIdle(idleIDs, on: callerLoop, connections: state.connections) {
+                id = local
+            }
+            guard let connection = state.connections[id],
                 let pooled = state.machine.connections[id], case .idle = pooled.state, !pooled.isExpired(at: now)
             else { return nil }
             let requestID = state.nextRequestID
             state.nextRequestID += 1
-            let actions = state.machine.requestConnection(requestID, origin: origin, now: now)
-            // The machine takes the most recently idle connection first: the one checked above.
+            let actions = state.machine.requestConnection(requestID, origin: origin, now: now, preferring: id)
+            // The machine takes the connection it is asked to prefer when that one is idle: the one checked above.
             guard actions.count == 1, case .lease(id, to: requestID, reused: let reused) = actions[0] else {
                 preconditionFailure("an idle connection was not leased at once: \(actions)")
             }

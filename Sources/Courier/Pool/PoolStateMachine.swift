@@ -198,10 +198,18 @@ struct PoolStateMachine {
     // MARK: Requests
 
     /// `request` wants a connection to `origin`. Idle connections older than their idle timeout are closed on the
-    /// way (`close` actions first).
-    mutating func requestConnection(_ request: RequestID, origin: Origin, now: ContinuousClock.Instant) -> [Action] {
+    /// way (`close` actions first). The most recently idle connection is taken, or `preferring` when it is idle
+    /// (the pool prefers a connection on the caller's event loop).
+    mutating func requestConnection(
+        _ request: RequestID, origin: Origin, now: ContinuousClock.Instant, preferring: ConnectionID? = nil
+    ) -> [Action] {
         guard !isShutdown else { return [.fail(request, .shutdown)] }
         var actions: [Action] = []
+        if let preferring, let position = origins[origin]?.idle.lastIndex(of: preferring) {
+            // Moved to the top of the stack, it is the one taken below (or closed there if it expired).
+            origins[origin]!.idle.remove(at: position)
+            origins[origin]!.idle.append(preferring)
+        }
         // Idle connections are popped in place (no copy of the origin's state): this runs for every request.
         while let id = origins[origin]?.idle.popLast() {
             guard let index = connections.index(forKey: id), case .idle(let since) = connections.values[index].state

@@ -12,7 +12,7 @@ extension Network {
             let server = try await TestServer.start()
             let client = Fixture.client()
             let file = try Fixture.sparseFile(size: 200_000)
-            let before = SocketCensus.descriptorsOutsideServer(port: server.port)
+            let before = await SocketCensus.settledDescriptorsOutsideServer(port: server.port)
             for _ in 0..<300 {
                 let status = try await client.execute(try Fixture.post(server.url("/"), .file(file))) { response in
                     // Still open inside the scope (this proves the count sees it); closed when the scope ends.

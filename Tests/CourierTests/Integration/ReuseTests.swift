@@ -12,7 +12,7 @@ extension Network {
             let server = try await TestServer.start()
             let client = Fixture.client()
             let payload = [UInt8](repeating: 0x5A, count: 1024)
-            let descriptorsBefore = SocketCensus.descriptorsOutsideServer(port: server.port)
+            let descriptorsBefore = await SocketCensus.settledDescriptorsOutsideServer(port: server.port)
             for _ in 0..<10_000 {
                 let status = try await client.execute(try Fixture.post(server.url("/upload"), .bytes(payload))) {
                     $0.status.code
@@ -27,6 +27,7 @@ extension Network {
             #expect(abs(descriptorsAfter - descriptorsBefore) <= 1)
             await client.shutdown()
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            _ = await Fixture.eventually { SocketCensus.descriptorsOutsideServer(port: server.port) == descriptorsBefore }
             let descriptorsAfterShutdown = SocketCensus.descriptorsOutsideServer(port: server.port)
             print("sequential: descriptors before \(descriptorsBefore), after \(descriptorsAfter), after shutdown \(descriptorsAfterShutdown); connections \(server.acceptedConnections)")
             #expect(descriptorsAfterShutdown == descriptorsBefore)
@@ -99,7 +100,7 @@ extension Network {
             behavior.http10 = true
             let server = try await TestServer.start(behavior: behavior)
             let client = Fixture.client()
-            let before = SocketCensus.descriptorsOutsideServer(port: server.port)
+            let before = await SocketCensus.settledDescriptorsOutsideServer(port: server.port)
             for index in 0..<200 {
                 let response = try await client.send(try Fixture.post(server.url("/"), .string("\(index)")), maxBodyBytes: 64)
                 #expect(response.status == .ok)
@@ -107,7 +108,7 @@ extension Network {
             }
             #expect(server.acceptedConnections == 200)
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
-            #expect(SocketCensus.descriptorsOutsideServer(port: server.port) == before)
+            #expect(await Fixture.eventually { SocketCensus.descriptorsOutsideServer(port: server.port) == before })
             await client.shutdown()
             try await server.shutdown()
         }

@@ -70,10 +70,13 @@ extension Network {
 
         @Test func benchPrintsOneJSONLineWithExactlyTheContractKeys() async throws {
             let server = try await TestServer.start()
-            for (path, bodyBytes) in [("/bytes/13", 0), ("/post", 1024)] {
+            let runs = [("/bytes/13", 0, "default"), ("/post", 1024, "default"), ("/post", 1024, "event-loop"), ("/post", 1024, "event-loops")]
+            for (path, bodyBytes, executor) in runs {
                 let before = server.requests.count
                 let result = try await Subprocess.run(
-                    "courier", ["bench", "--url", server.url(path), "--requests", "500", "--concurrency", "4", "--body-bytes", "\(bodyBytes)"])
+                    "courier",
+                    ["bench", "--url", server.url(path), "--requests", "500", "--concurrency", "4", "--body-bytes", "\(bodyBytes)",
+                     "--executor", executor])
                 #expect(result.status == 0, "stderr: \(result.stderr)")
                 let lines = result.stdout.split(separator: "\n")
                 #expect(lines.count == 1)
@@ -89,7 +92,7 @@ extension Network {
                 let received = server.requests.dropFirst(before)
                 #expect(received.count == 500)
                 #expect(received.allSatisfy { $0.method == (bodyBytes == 0 ? "GET" : "POST") && $0.bodyLength == bodyBytes })
-                print("bench \(path): \(lines.first ?? "")")
+                print("bench \(path) (\(executor)): \(lines.first ?? "")")
             }
             let failing = try await Subprocess.run("courier", ["bench", "--url", server.url("/status/500"), "--requests", "10", "--concurrency", "2"])
             #expect(failing.status == 1)

@@ -107,6 +107,7 @@ extension Network {
                 (["submit", server.url("/{}"), "-"], "standard input"),
                 (["bench", "--url", "ftp://x", "--requests", "1"], "--url"),
                 (["bench", "--url", "gopher://x", "--requests", "1"], "use http:// or https://"),
+                (["bench", "--url", url, "--executor", "threads"], "--executor"),
                 (["serve", "--port", "70000"], "--port"),
             ]
             for (arguments, mentions) in cases {

@@ -1,6 +1,7 @@
 @testable import Courier
 import CourierTestServer
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -132,5 +133,52 @@ extension Network {
             try await server.shutdown()
             try await slow.shutdown()
         }
+    }
+}
+
+extension Network.TaskExecutor {
+    @Test func tasksOnDifferentLoopsEachKeepUsingTheConnectionOnTheirOwnLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var behavior = TestServerBehavior()
+        behavior.responseDelayMilliseconds = 100
+        let server = try await TestServer.start(behavior: behavior)
+        let client = Client(configuration: .init(pool: .init(maxConnectionsPerHost: 2)), eventLoopGroup: group)
+        #expect(client.taskExecutors.count == 2)
+        let loops = client.taskExecutors.map { ObjectIdentifier(($0 as! EventLoopTaskExecutor).eventLoop) }
+        #expect(Set(loops).count == 2)
+        // Two overlapping requests, one from each loop, leave one idle connection on each loop. The second starts
+        // once the first one's connection is open, so each request dials its own (a pool that sees two waiters at
+        // once may open both connections from one caller's thread).
+        let first = Task(executorPreference: client.taskExecutors[0]) {
+            _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 64)
+        }
+        #expect(await Fixture.eventually { server.acceptedConnections == 1 })
+        let second = Task(executorPreference: client.taskExecutors[1]) {
+            _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 64)
+        }
+        try await first.value
+        try await second.value
+        let connectionLoops = client.pool.connectionLoopsByID
+        #expect(Set(connectionLoops.values) == Set(loops))
+        // Now alternate: the most recently idle connection is always the other loop's, and each request must
+        // still take the one on its own loop.
+        let used = NIOLockedValueBox<[(loop: ObjectIdentifier, connection: Int)]>([])
+        for round in 0..<20 {
+            let executor = client.taskExecutors[round % 2]
+            let loop = loops[round % 2]
+            var request = try Fixture.get(server.url("/"))
+            request.onConnectionObtained = { obtained in used.withLockedValue { $0.append((loop, obtained.connectionID)) } }
+            let prepared = request
+            try await Task(executorPreference: executor) {
+                _ = try await client.send(prepared, maxBodyBytes: 64)
+            }.value
+        }
+        let leases = used.withLockedValue { $0 }
+        #expect(leases.count == 20)
+        #expect(leases.allSatisfy { connectionLoops[$0.connection] == $0.loop })
+        #expect(server.acceptedConnections == 2)
+        await client.shutdown()
+        try await server.shutdown()
+        try await group.shutdownGracefully()
     }
 }

@@ -25,6 +25,45 @@ import Testing
         #expect(machine.slotsHeld == 1)
     }
 
+    /// Three idle connections (1 idle longest, 3 most recently); returns the machine.
+    func threeIdle() -> Machine {
+        var machine = Machine(maxConnectionsPerHost: 3, idleTimeout: .seconds(10))
+        for request in 1...3 {
+            _ = granting(&machine, machine.requestConnection(request, origin: a, now: t0))
+            _ = machine.connected(request, now: t0)
+        }
+        for id in 1...3 { _ = machine.released(id, reusable: true, now: t0 + .seconds(Double(id))) }
+        return machine
+    }
+
+    @Test func aPreferredIdleConnectionIsLeasedInsteadOfTheMostRecentOne() {
+        var machine = threeIdle()
+        #expect(machine.requestConnection(4, origin: a, now: t0 + .seconds(5), preferring: 1) == [.lease(1, to: 4, reused: true)])
+        #expect(machine.connections[1]?.lastIdle == .seconds(4))
+        // The others keep their order: the most recent is still taken first.
+        #expect(machine.requestConnection(5, origin: a, now: t0 + .seconds(5)) == [.lease(3, to: 5, reused: true)])
+        #expect(machine.requestConnection(6, origin: a, now: t0 + .seconds(5)) == [.lease(2, to: 6, reused: true)])
+        #expect(machine.idleCount == 0)
+        #expect(machine.leasedCount == 3)
+    }
+
+    @Test func aPreferenceThatIsNotIdleFallsBackToTheMostRecentConnection() {
+        var machine = threeIdle()
+        #expect(machine.requestConnection(4, origin: a, now: t0 + .seconds(5), preferring: 3) == [.lease(3, to: 4, reused: true)])
+        // 3 is leased now, 9 never existed: both fall back to the most recently idle one.
+        #expect(machine.requestConnection(5, origin: a, now: t0 + .seconds(5), preferring: 3) == [.lease(2, to: 5, reused: true)])
+        #expect(machine.requestConnection(6, origin: a, now: t0 + .seconds(5), preferring: 9) == [.lease(1, to: 6, reused: true)])
+    }
+
+    @Test func anExpiredPreferredConnectionIsClosedAndTheNextIdleOneLeased() {
+        var machine = threeIdle()
+        // At t0 + 11 s connection 1 (idle since t0 + 1 s) has passed its 10 s; 2 and 3 have not.
+        #expect(
+            machine.requestConnection(4, origin: a, now: t0 + .seconds(11.5), preferring: 1)
+                == [.close(1), .lease(3, to: 4, reused: true)])
+        #expect(machine.closeReason(of: 1) == .idleTimeout)
+    }
+
     @Test func requestsBeyondTheLimitWaitInOrderAndAReleasedConnectionGoesToTheOldestWaiter() {
         var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60))
         #expect(granting(&machine, machine.requestConnection(1, origin: a, now: t0)) == [.open(1, a)])

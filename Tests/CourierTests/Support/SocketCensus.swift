@@ -45,6 +45,21 @@ enum SocketCensus {
         return inodes
     }
 
+    /// ``descriptorsOutsideServer(port:)`` once it has stopped changing (the same over 3 reads 50 ms apart, for at
+    /// most 2 s): a descriptor a previous test is still closing would otherwise count in a "before" figure.
+    static func settledDescriptorsOutsideServer(port serverPort: Int) async -> Int {
+        var last = descriptorsOutsideServer(port: serverPort)
+        var same = 0
+        let deadline = ContinuousClock.now + .seconds(2)
+        while same < 2, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = descriptorsOutsideServer(port: serverPort)
+            same = now == last ? same + 1 : 0
+            last = now
+        }
+        return last
+    }
+
     /// Descriptors of the process minus the in-process server's own sockets (local port `serverPort`: its
     /// listener and the connections it accepted), i.e. what the client side and the rest of the process hold.
     static func descriptorsOutsideServer(port serverPort: Int) -> Int {
