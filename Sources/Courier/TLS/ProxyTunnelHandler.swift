@@ -9,16 +9,14 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let origin: Origin
     private let proxy: ProxyServer
     private let timeout: Duration
-    private let promise: EventLoopPromise<Void>
+    private let outcome: SetupStepOutcome
     private var received: [UInt8] = []
-    private var timer: Scheduled<Void>?
-    private var finished = false
 
     init(origin: Origin, proxy: ProxyServer, timeout: Duration, promise: EventLoopPromise<Void>) {
         self.origin = origin
         self.proxy = proxy
         self.timeout = timeout
-        self.promise = promise
+        self.outcome = SetupStepOutcome(promise: promise)
     }
 
     /// Opens the tunnel to `origin` through its proxy on `channel`; fails with
@@ -38,24 +36,19 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         let timeout = self.timeout
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) { [self] in
-            self.finish(context: context, failure: .proxyTunnelFailed(
-                proxy: "\(proxy)", reason: "no answer to CONNECT within \(timeout)"))
+        outcome.arm(context: context, timeout: timeout) { [self] in
+            outcome.fail(.proxyTunnelFailed(proxy: "\(proxy)", reason: "no answer to CONNECT within \(timeout)"), context: context)
         }
         let head = ConnectExchange.request(host: origin.host, port: origin.port, proxy: proxy)
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: head)), promise: nil)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        if !finished {
-            finished = true
-            promise.fail(CourierError.proxyTunnelFailed(proxy: "\(proxy)", reason: "the connection was torn down"))
-        }
+        outcome.handlerRemoved(failing: .proxyTunnelFailed(proxy: "\(proxy)", reason: "the connection was torn down"))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !finished else { return }
+        guard !outcome.finished else { return }
         var buffer = unwrapInboundIn(data)
         received += buffer.readBytes(length: buffer.readableBytes) ?? []
         switch ConnectExchange.read(received) {
@@ -67,9 +60,7 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
                     proxy: "\(proxy)", reason: "it sent \(leftover) bytes after its answer, before the tunnel was used"))
                 return
             }
-            finished = true
-            timer?.cancel()
-            promise.succeed()
+            outcome.succeed()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         case .refused(let status, let reason):
             finish(context: context, failure: .proxyTunnelRefused(proxy: "\(proxy)", status: status, reason: reason))
@@ -89,10 +80,6 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func finish(context: ChannelHandlerContext, failure: CourierError) {
-        guard !finished else { return }
-        finished = true
-        timer?.cancel()
-        promise.fail(failure)
-        context.close(promise: nil)
+        outcome.fail(failure, context: context)
     }
 }

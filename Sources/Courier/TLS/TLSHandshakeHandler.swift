@@ -16,9 +16,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let settings: Configuration.TLS
     private let timeout: Duration
     private let checkHostName: Bool
-    private let promise: EventLoopPromise<Void>
-    private var timer: Scheduled<Void>?
-    private var finished = false
+    private let outcome: SetupStepOutcome
 
     init(
         host: String, port: Int, settings: Configuration.TLS, timeout: Duration, promise: EventLoopPromise<Void>
@@ -28,7 +26,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
         self.settings = settings
         self.timeout = timeout
         self.checkHostName = settings.verification == .full
-        self.promise = promise
+        self.outcome = SetupStepOutcome(promise: promise)
     }
 
     /// Adds TLS with `context` to `channel` (which must be connected) and completes when the handshake did.
@@ -56,17 +54,13 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) {
         let timeout = self.timeout
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) { [self] in
-            self.finish(context: context, failure: .tlsHandshakeTimeout(host: host, port: port, timeout: timeout))
+        outcome.arm(context: context, timeout: timeout) { [self] in
+            outcome.fail(.tlsHandshakeTimeout(host: host, port: port, timeout: timeout), context: context)
         }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        if !finished {
-            finished = true
-            promise.fail(CourierError.tlsHandshakeFailed(host: host, port: port, reason: "the connection was torn down"))
-        }
+        outcome.handlerRemoved(failing: .tlsHandshakeFailed(host: host, port: port, reason: "the connection was torn down"))
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -84,15 +78,13 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
                 return
             }
         }
-        finished = true
-        timer?.cancel()
-        promise.succeed()
+        outcome.succeed()
         context.fireUserInboundEventTriggered(event)
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard !finished else {
+        guard !outcome.finished else {
             context.fireErrorCaught(error)
             return
         }
@@ -104,7 +96,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !finished {
+        if !outcome.finished {
             finish(context: context, failure: TLSFailure.error(
                 .closedDuringHandshake, host: host, port: port, leaf: nil, settings: settings, now: 0))
         }
@@ -112,11 +104,7 @@ final class TLSHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private func finish(context: ChannelHandlerContext, failure: CourierError) {
-        guard !finished else { return }
-        finished = true
-        timer?.cancel()
-        promise.fail(failure)
-        context.close(promise: nil)
+        outcome.fail(failure, context: context)
     }
 
     /// What the server's certificate says, if it sent one.
