@@ -46,11 +46,13 @@ public struct Origin: Hashable, Sendable, CustomStringConvertible {
         return hasher.finalize()
     }
 
+    /// Two origins are equal when scheme, host, port and tunnel proxy are (the stored hash is compared first).
     public static func == (lhs: Origin, rhs: Origin) -> Bool {
         lhs.digest == rhs.digest && lhs.port == rhs.port && lhs.host == rhs.host && lhs.scheme == rhs.scheme
             && lhs.tunnelProxy == rhs.tunnelProxy
     }
 
+    /// Feeds the hash computed when the fields were set: consistent with ``==``, and free of string hashing.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(digest)
     }
