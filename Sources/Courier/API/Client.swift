@@ -20,8 +20,8 @@ public final class Client: Sendable {
     private let isShutdown = NIOLockedValueBox(false)
     /// An executor that runs tasks on one of this client's event loops (opt-in; the fastest way to send).
     ///
-    /// By default a request hands its work to an event loop thread and its task is resumed on a thread of Swift's
-    /// global executor when the response arrives: two thread wake-ups per request. Run the code that sends
+    /// By default a request hands its work to an event loop thread and its task is resumed on its own executor
+    /// (Swift's global executor, or the caller's actor) when the response arrives: two thread wake-ups per request. Run the code that sends
     /// requests on this executor instead, and connections dialed from it live on that same loop: the request is
     /// written, and the task resumed, without any thread hand-off.
     ///
@@ -32,16 +32,19 @@ public final class Client: Sendable {
     /// ```
     ///
     /// Everything that runs there shares one thread with I/O: it must not block (no blocking file or network
-    /// calls, no long computations), or every connection of that loop waits. One executor uses one core; to use
-    /// more, spread tasks over ``taskExecutors``. Connections are shared by all callers: a task that finds no idle
+    /// calls, no long computations), or every connection of that loop waits. The event loop group must outlive
+    /// every task that prefers this executor (a job for a loop that was shut down is dropped and its task never
+    /// resumes); with the default group, the process-wide singleton, it always does. One executor uses one core;
+    /// to use more, spread tasks over ``taskExecutors``. Connections are shared by all callers: a task that finds no idle
     /// connection on its own loop uses another one, and its request then hops to that loop as any other would.
     public let taskExecutor: any TaskExecutor
 
     /// One executor per event loop of this client's group (``taskExecutor`` is one of them).
     ///
     /// Give concurrent tasks different ones (for example task `i` the executor `i % taskExecutors.count`) to use
-    /// several cores without thread hand-offs: each task's new connections live on its loop, and an idle
-    /// connection on the caller's loop is preferred over a more recently idle one elsewhere.
+    /// several cores without thread hand-offs: the connections a task's requests open live on its loop, and an
+    /// idle connection on the caller's loop is preferred over a more recently idle one elsewhere (among the 8 most
+    /// recently idle). The same conditions as for ``taskExecutor`` apply.
     public let taskExecutors: [any TaskExecutor]
     /// The last URL parsed and its target: requests to one URL skip parsing it again.
     private let lastTarget = NIOLockedValueBox<(url: URL, target: RequestTarget)?>(nil)

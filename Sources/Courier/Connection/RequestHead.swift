@@ -7,8 +7,8 @@ import NIOHTTP1
 ///
 /// The bytes are exactly those NIO's `HTTPRequestEncoder` writes for the same head, including its framing rules:
 /// `TRACE` loses `Content-Length`/`Transfer-Encoding`; a `POST`/`PUT`/`PATCH` without `Content-Length` gets
-/// `transfer-encoding: chunked` as its last field; any other method is chunked only when it says so. The encoder
-/// stays in the pipeline but only ever sees body bytes, which it passes through unchanged.
+/// `transfer-encoding: chunked` as its last field; any other method is chunked only when it says so (the tests
+/// compare with NIO's encoder). NIO's encoder is not in the pipeline: the bytes go out through ``RequestBytesSink``.
 struct RequestHead: Sendable {
     /// The request line and header section (and the body when ``includesBody``).
     private(set) var bytes: ByteBuffer

@@ -41,16 +41,24 @@ struct Dialer: Sendable {
         let dialHost = origin.tunnelProxy?.host ?? origin.host
         let dialPort = origin.tunnelProxy?.port ?? origin.port
         let dialOrigin = Origin(scheme: "http", host: dialHost, port: dialPort)
-        let tlsContext: NIOSSLContext?
-        if origin.scheme == "https" {
-            do {
-                tlsContext = try tlsContexts.context()
-            } catch {
-                return eventLoop.makeFailedFuture(error)
-            }
-        } else {
-            tlsContext = nil
+        // Built once per client, off this thread (see TLSContextCache); a failure fails the dial before any socket.
+        let tlsReady: EventLoopFuture<NIOSSLContext?> =
+            origin.scheme == "https"
+            ? tlsContexts.context(on: eventLoop).map { Optional($0) } : eventLoop.makeSucceededFuture(nil)
+        return tlsReady.flatMap { tlsContext in
+            Self.dial(
+                origin: origin, dialHost: dialHost, dialPort: dialPort, dialOrigin: dialOrigin, id: id, on: eventLoop,
+                slots: slots, tlsContext: tlsContext, configuration: configuration, deadline: deadline, started: started)
         }
+    }
+
+    /// ``connect(to:id:on:slots:)`` once the TLS context (if any) is ready.
+    private static func dial(
+        origin: Origin, dialHost: String, dialPort: Int, dialOrigin: Origin, id: Int, on eventLoop: EventLoop,
+        slots: DialRace.Slots, tlsContext: NIOSSLContext?, configuration: Configuration, deadline: NIODeadline,
+        started: ContinuousClock.Instant
+    ) -> EventLoopFuture<HTTP1Connection> {
+        let timeout = configuration.timeouts.connect
         let resolved = Self.bounded(
             AddressResolver(resolverFactory: configuration.resolverFactory)
                 .resolve(host: dialHost, port: dialPort, on: eventLoop),

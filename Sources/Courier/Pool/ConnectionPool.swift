@@ -54,25 +54,26 @@ final class ConnectionPool: Sendable {
         return loops.contains(id) ? id : nil
     }
 
-    /// The most recently idle of `idle` whose channel lives on `loop`, if any: a request from a task on that loop
-    /// then reads and writes on its own thread. The search stops after a few entries, so a long idle list costs
-    /// no more than a handful of lookups.
-    private static func lastIdle(
-        _ idle: [Int], on loop: ObjectIdentifier, connections: [Int: HTTP1Connection]
-    ) -> Int? {
-        for id in idle.reversed().prefix(8) where connections[id].map({ ObjectIdentifier($0.eventLoop) }) == loop {
+    /// The idle connection to `origin` a request would take: the most recently idle one on `loop` among the
+    /// last 8 idle (a request from a task on that loop then reads and writes on its own thread), else the most
+    /// recently idle one. Looking at 8 at most keeps a long idle list from costing more than a few lookups.
+    private static func candidate(_ origin: Origin, in state: State, preferring loop: ObjectIdentifier?) -> Int? {
+        guard let idle = state.machine.origins[origin]?.idle, let last = idle.last else { return nil }
+        guard let loop else { return last }
+        for id in idle.reversed().prefix(8) where state.connections[id].map({ ObjectIdentifier($0.eventLoop) }) == loop {
             return id
         }
-        return nil
+        return last
     }
 
-    /// Where a new connection lives: on the calling thread's loop when it is one of the group's (a task running on
-    /// ``Client/taskExecutor``), so that task's requests never change threads; otherwise the group's next loop.
-    private func loopForNewConnection() -> any EventLoop {
-        if let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(ObjectIdentifier(current)) {
-            return current
-        }
-        return group.next()
+    /// The calling thread's loop when it is one of the group's: a request from a task on one of
+    /// ``Client/taskExecutors``. Connections its lease opens are placed there, so that task's requests never
+    /// change threads; connections opened from anywhere else (timers, closes, other callers) go to the group's
+    /// next loop.
+    private func requestersLoop() -> (any EventLoop)? {
+        guard let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(ObjectIdentifier(current))
+        else { return nil }
+        return current
     }
 
     init(configuration: Configuration, group: EventLoopGroup) {
@@ -131,6 +132,7 @@ final class ConnectionPool: Sendable {
     /// acquire timeout, whichever comes first.
     func lease(origin: Origin, deadline: (at: ContinuousClock.Instant, timeout: Duration)? = nil) async throws -> Lease {
         if let lease = try leaseIdleConnection(origin: origin) { return lease }
+        let requester = requestersLoop()
         let requestID = state.withLockedValue { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
@@ -157,7 +159,7 @@ final class ConnectionPool: Sendable {
                 if let waitLimit, !actions.contains(where: { $0.isLease(to: requestID) }) {
                     armAcquireTimer(requestID, after: waitLimit)
                 }
-                run(actions)
+                run(actions, dialingOn: requester)
                 updateGauges()
             }
         } onCancel: {
@@ -174,11 +176,10 @@ final class ConnectionPool: Sendable {
         let now = ContinuousClock.now
         let callerLoop = callersLoop()
         let leased = state.withLockedValue { state -> (Lease, open: Int, idle: Int, leased: Int)? in
-            guard !state.machine.isShutdown, let idleIDs = state.machine.origins[origin]?.idle, var id = idleIDs.last
+            // The candidate is chosen in a function of its own, so no second reference to the idle array is held
+            // while the machine pops it (that would copy the array).
+            guard !state.machine.isShutdown, let id = Self.candidate(origin, in: state, preferring: callerLoop)
             else { return nil }
-            if let callerLoop, let local = Self.lastIdle(idleIDs, on: callerLoop, connections: state.connections) {
-                id = local
-            }
             guard let connection = state.connections[id],
                 let pooled = state.machine.connections[id], case .idle = pooled.state, !pooled.isExpired(at: now)
             else { return nil }
@@ -234,7 +235,9 @@ final class ConnectionPool: Sendable {
 
     // MARK: Executing actions
 
-    private func run(_ actions: [PoolStateMachine.Action]) {
+    /// Carries out `actions`; connections they open go to `requester` (see ``requestersLoop()``) or the group's next
+    /// loop.
+    private func run(_ actions: [PoolStateMachine.Action], dialingOn requester: (any EventLoop)? = nil) {
         for action in actions {
             switch action {
             case .lease(let connectionID, let requestID, let reused):
@@ -251,10 +254,11 @@ final class ConnectionPool: Sendable {
                     waiter.timer?.cancel()
                     waiter.continuation.resume(returning: lease)
                 } else {
-                    run(state.withLockedValue { state -> [PoolStateMachine.Action] in
-                        guard let waiter = state.waiters[requestID] else { return [] }
-                        return state.machine.requestConnection(requestID, origin: waiter.origin, now: .now)
-                    })
+                    run(
+                        state.withLockedValue { state -> [PoolStateMachine.Action] in
+                            guard let waiter = state.waiters[requestID] else { return [] }
+                            return state.machine.requestConnection(requestID, origin: waiter.origin, now: .now)
+                        }, dialingOn: requester)
                 }
             case .fail(let requestID, let reason):
                 let (waiter, error) = state.withLockedValue { state -> (Waiter?, CourierError) in
@@ -281,13 +285,15 @@ final class ConnectionPool: Sendable {
                 waiter?.timer?.cancel()
                 waiter?.continuation.resume(throwing: error)
             case .open(let connectionID, let origin):
-                open(connectionID, origin: origin)
+                open(connectionID, origin: origin, on: requester ?? group.next())
             case .close(let connectionID):
                 let connection = state.withLockedValue { $0.connections[connectionID] }
                 connection?.channel.close(promise: nil)
             case .requestSlot:
                 let granted = budget.tryAcquire(for: self)
-                run(state.withLockedValue { granted ? $0.machine.slotGranted() : $0.machine.slotDenied() })
+                run(
+                    state.withLockedValue { granted ? $0.machine.slotGranted() : $0.machine.slotDenied() },
+                    dialingOn: requester)
             case .returnSlot:
                 budget.release()
             case .scheduleRetry(let delay):
@@ -313,7 +319,7 @@ final class ConnectionPool: Sendable {
         if !stillWaiting { timer.cancel() }
     }
 
-    private func open(_ id: Int, origin: Origin) {
+    private func open(_ id: Int, origin: Origin, on eventLoop: any EventLoop) {
         // Keep `descriptorReserve` descriptors free after this socket: no headroom counts as EMFILE.
         guard Dialer.hasDescriptorHeadroom(PoolStateMachine.descriptorReserve + 1) else {
             logger.debug("no descriptor headroom for a new connection", metadata: ["courier.connection": "\(id)"])
@@ -322,7 +328,6 @@ final class ConnectionPool: Sendable {
             completeShutdownIfIdle()
             return
         }
-        let eventLoop = loopForNewConnection()
         logger.debug("opening connection", metadata: ["courier.connection": "\(id)", "courier.origin": "\(origin)"])
         let budget = self.budget
         let slots = DialRace.Slots(

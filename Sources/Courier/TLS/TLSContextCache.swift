@@ -1,5 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// The NIOSSL context of one client's ``Configuration/TLS``, built on first use and kept (loading the trust
@@ -14,6 +16,16 @@ final class TLSContextCache: Sendable {
 
     init(settings: Configuration.TLS) {
         self.settings = settings
+    }
+
+    /// The context for a connection made on `eventLoop`: at once when it was built before; otherwise it is built
+    /// on NIO's thread pool (reading the trust store and certificate files blocks), never on the loop or the
+    /// caller's thread, which may be an event loop (``Client/taskExecutor``) or the main actor.
+    func context(on eventLoop: any EventLoop) -> EventLoopFuture<NIOSSLContext> {
+        if let made = made.withLockedValue({ $0 }) {
+            return eventLoop.makeCompletedFuture(made.mapError { $0 as Error })
+        }
+        return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { try self.context() }
     }
 
     /// The context for a connection.
