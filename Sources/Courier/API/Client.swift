@@ -21,9 +21,9 @@ public final class Client: Sendable {
     /// An executor that runs tasks on one of this client's event loops (opt-in; the fastest way to send).
     ///
     /// By default a request hands its work to an event loop thread and its task is resumed on its own executor
-    /// (Swift's global executor, or the caller's actor) when the response arrives: two thread wake-ups per request. Run the code that sends
-    /// requests on this executor instead, and connections dialed from it live on that same loop: the request is
-    /// written, and the task resumed, without any thread hand-off.
+    /// (Swift's global executor, or the caller's actor) when the response arrives: two thread wake-ups per
+    /// request. Run the code that sends requests on this executor instead, and connections dialed from it live on
+    /// that same loop: the request is written, and the task resumed, without any thread hand-off.
     ///
     /// ```swift
     /// await withTaskExecutorPreference(client.taskExecutor) {
@@ -35,8 +35,9 @@ public final class Client: Sendable {
     /// calls, no long computations), or every connection of that loop waits. The event loop group must outlive
     /// every task that prefers this executor (a job for a loop that was shut down is dropped and its task never
     /// resumes); with the default group, the process-wide singleton, it always does. One executor uses one core;
-    /// to use more, spread tasks over ``taskExecutors``. Connections are shared by all callers: a task that finds no idle
-    /// connection on its own loop uses another one, and its request then hops to that loop as any other would.
+    /// to use more, spread tasks over ``taskExecutors``. Connections are shared by all callers: a task that finds
+    /// no idle connection on its own loop uses another one, and its request then hops to that loop as any other
+    /// would.
     public let taskExecutor: any TaskExecutor
 
     /// One executor per event loop of this client's group (``taskExecutor`` is one of them).
@@ -60,8 +61,8 @@ public final class Client: Sendable {
     ) {
         self.configuration = configuration
         self.pool = ConnectionPool(configuration: configuration, group: eventLoopGroup)
-        let executors = self.pool.allLoops().map { EventLoopTaskExecutor(eventLoop: $0) }
-        let home = self.pool.homeLoop()
+        let executors = eventLoopGroup.makeIterator().map { EventLoopTaskExecutor(eventLoop: $0) }
+        let home = eventLoopGroup.next()
         self.taskExecutors = executors
         self.taskExecutor = executors.first { $0.eventLoop === home } ?? EventLoopTaskExecutor(eventLoop: home)
         self.proxies = ProxyEnvironment(setting: configuration.proxy, environment: ProcessInfo.processInfo.environment)

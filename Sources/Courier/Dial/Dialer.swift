@@ -46,51 +46,39 @@ struct Dialer: Sendable {
             origin.scheme == "https"
             ? tlsContexts.context(on: eventLoop).map { Optional($0) } : eventLoop.makeSucceededFuture(nil)
         return tlsReady.flatMap { tlsContext in
-            Self.dial(
-                origin: origin, dialHost: dialHost, dialPort: dialPort, dialOrigin: dialOrigin, id: id, on: eventLoop,
-                slots: slots, tlsContext: tlsContext, configuration: configuration, deadline: deadline, started: started)
+            let resolved = Self.bounded(
+                AddressResolver(resolverFactory: configuration.resolverFactory)
+                    .resolve(host: dialHost, port: dialPort, on: eventLoop),
+                by: deadline, on: eventLoop,
+                timeoutError: CourierError.connectTimeout(host: dialHost, port: dialPort, timeout: timeout))
+            return resolved
+                .flatMap { addresses in
+                    DialRace(eventLoop: eventLoop, addresses: addresses, deadline: deadline, slots: slots) { connectTimeout in
+                        Self.withKeepAlive(
+                            configuration.tcpKeepAlive,
+                            ClientBootstrap(group: eventLoop)
+                                .connectTimeout(connectTimeout)
+                                .channelOption(.socketOption(.tcp_nodelay), value: 1))
+                    }
+                    .run()
+                }
+                .flatMapErrorThrowing { error in
+                    throw Self.describe(error, origin: dialOrigin, timeout: timeout)
+                }
+                .flatMap { channel in
+                    Self.secure(channel, origin: origin, tls: tlsContext, configuration: configuration)
+                }
+                .flatMapThrowing { channel in
+                    do {
+                        return try HTTP1Connection(
+                            id: id, channel: channel, origin: origin, configuration: configuration,
+                            connectDuration: started.duration(to: .now))
+                    } catch {
+                        channel.close(promise: nil)
+                        throw CourierError.connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
+                    }
+                }
         }
-    }
-
-    /// ``connect(to:id:on:slots:)`` once the TLS context (if any) is ready.
-    private static func dial(
-        origin: Origin, dialHost: String, dialPort: Int, dialOrigin: Origin, id: Int, on eventLoop: EventLoop,
-        slots: DialRace.Slots, tlsContext: NIOSSLContext?, configuration: Configuration, deadline: NIODeadline,
-        started: ContinuousClock.Instant
-    ) -> EventLoopFuture<HTTP1Connection> {
-        let timeout = configuration.timeouts.connect
-        let resolved = Self.bounded(
-            AddressResolver(resolverFactory: configuration.resolverFactory)
-                .resolve(host: dialHost, port: dialPort, on: eventLoop),
-            by: deadline, on: eventLoop,
-            timeoutError: CourierError.connectTimeout(host: dialHost, port: dialPort, timeout: timeout))
-        return resolved
-            .flatMap { addresses in
-                DialRace(eventLoop: eventLoop, addresses: addresses, deadline: deadline, slots: slots) { connectTimeout in
-                    Self.withKeepAlive(
-                        configuration.tcpKeepAlive,
-                        ClientBootstrap(group: eventLoop)
-                            .connectTimeout(connectTimeout)
-                            .channelOption(.socketOption(.tcp_nodelay), value: 1))
-                }
-                .run()
-            }
-            .flatMapErrorThrowing { error in
-                throw Self.describe(error, origin: dialOrigin, timeout: timeout)
-            }
-            .flatMap { channel in
-                Self.secure(channel, origin: origin, tls: tlsContext, configuration: configuration)
-            }
-            .flatMapThrowing { channel in
-                do {
-                    return try HTTP1Connection(
-                        id: id, channel: channel, origin: origin, configuration: configuration,
-                        connectDuration: started.duration(to: .now))
-                } catch {
-                    channel.close(promise: nil)
-                    throw CourierError.connectFailed(host: origin.host, port: origin.port, reason: "\(error)")
-                }
-            }
     }
 
     /// Opens the tunnel (when `origin` has a proxy) and then TLS (when `tls` is set) on a connected `channel`.

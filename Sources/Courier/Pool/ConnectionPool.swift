@@ -41,19 +41,6 @@ final class ConnectionPool: Sendable {
     private let maxConnectionsPerHost: Int
     let metrics: PoolMetrics
 
-    /// A loop of the group, for ``Client/taskExecutor``.
-    func homeLoop() -> any EventLoop { group.next() }
-
-    /// Every loop of the group, for ``Client/taskExecutors``.
-    func allLoops() -> [any EventLoop] { Array(group.makeIterator()) }
-
-    /// The calling thread's event loop when it is one of the group's (a task on one of ``Client/taskExecutors``).
-    private func callersLoop() -> ObjectIdentifier? {
-        guard let current = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
-        let id = ObjectIdentifier(current)
-        return loops.contains(id) ? id : nil
-    }
-
     /// The idle connection to `origin` a request would take: the most recently idle one on `loop` among the
     /// last 8 idle (a request from a task on that loop then reads and writes on its own thread), else the most
     /// recently idle one. Looking at 8 at most keeps a long idle list from costing more than a few lookups.
@@ -109,10 +96,7 @@ final class ConnectionPool: Sendable {
     /// Connections currently holding a slot (opening, idle, leased or closing).
     var connectionCount: Int { state.withLockedValue { $0.machine.connectionCount } }
 
-    /// The loop of each open connection (for tests of where connections are placed).
-    var connectionLoops: [any EventLoop] { state.withLockedValue { $0.connections.values.map(\.eventLoop) } }
-
-    /// The loop of each open connection by connection id (for tests).
+    /// The loop of each open connection by connection id (for tests of where connections are placed).
     var connectionLoopsByID: [Int: ObjectIdentifier] {
         state.withLockedValue { $0.connections.mapValues { ObjectIdentifier($0.eventLoop) } }
     }
@@ -131,8 +115,8 @@ final class ConnectionPool: Sendable {
     /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
     /// acquire timeout, whichever comes first.
     func lease(origin: Origin, deadline: (at: ContinuousClock.Instant, timeout: Duration)? = nil) async throws -> Lease {
-        if let lease = try leaseIdleConnection(origin: origin) { return lease }
         let requester = requestersLoop()
+        if let lease = try leaseIdleConnection(origin: origin, requester: requester) { return lease }
         let requestID = state.withLockedValue { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
@@ -171,10 +155,10 @@ final class ConnectionPool: Sendable {
     /// The fast path of ``lease(origin:deadline:)``: when the connection `requestConnection` would hand out at once
     /// is an idle one that has not expired, it is leased under one lock, with no waiter, continuation or timer.
     /// `nil` when that is not the case (the caller then takes the general path, which decides the same way).
-    private func leaseIdleConnection(origin: Origin) throws -> Lease? {
+    private func leaseIdleConnection(origin: Origin, requester: (any EventLoop)?) throws -> Lease? {
         if Task.isCancelled { throw CourierError.cancelled }
         let now = ContinuousClock.now
-        let callerLoop = callersLoop()
+        let callerLoop = requester.map { ObjectIdentifier($0) }
         let leased = state.withLockedValue { state -> (Lease, open: Int, idle: Int, leased: Int)? in
             // The candidate is chosen in a function of its own, so no second reference to the idle array is held
             // while the machine pops it (that would copy the array).

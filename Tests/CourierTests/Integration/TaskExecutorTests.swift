@@ -39,7 +39,7 @@ extension Network {
             }
             // Every step of every request ran on the executor's loop, and every request succeeded.
             #expect(offLoop == 0)
-            #expect(client.pool.connectionLoops.map { ObjectIdentifier($0) } == [home])
+            #expect(Array(client.pool.connectionLoopsByID.values) == [home])
             #expect(server.acceptedConnections == 1)
             #expect(server.requests.map(\.sha256) == bodies)
             await client.shutdown()
@@ -71,7 +71,7 @@ extension Network {
                 }
             }
             #expect(failures == 0)
-            let loops = client.pool.connectionLoops.map { ObjectIdentifier($0) }
+            let loops = Array(client.pool.connectionLoopsByID.values)
             #expect(loops.count == 8)
             #expect(loops.allSatisfy { $0 == home })
             #expect(server.requests.count == 80)
@@ -92,7 +92,7 @@ extension Network {
                 }
                 try await tasks.waitForAll()
             }
-            #expect(Set(client.pool.connectionLoops.map { ObjectIdentifier($0) }).count == 4)
+            #expect(Set(client.pool.connectionLoopsByID.values).count == 4)
             await client.shutdown()
             try await server.shutdown()
             try await group.shutdownGracefully()
