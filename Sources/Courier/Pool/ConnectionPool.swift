@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Executes ``PoolStateMachine`` decisions: decides under its lock, does I/O after releasing it.
 final class ConnectionPool: Sendable {
@@ -26,11 +27,9 @@ final class ConnectionPool: Sendable {
         var opened = 0
         var openedAt: [Int: ContinuousClock.Instant] = [:]
         var closedByReason: [String: Int] = [:]
-        var requests = 0
-        var retries = 0
     }
 
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
     private let group: EventLoopGroup
     /// The group's loops, to recognise a caller running on one of them.
     private let loops: Set<ObjectIdentifier>
@@ -40,6 +39,9 @@ final class ConnectionPool: Sendable {
     private let acquireTimeout: Duration?
     private let maxConnectionsPerHost: Int
     let metrics: PoolMetrics
+    /// Requests passed to `execute` and attempts sent again: counted without the pool's lock.
+    private let requests = Atomic<Int>(0)
+    private let retriesCounted = Atomic<Int>(0)
 
     /// The idle connection to `origin` a request would take: the most recently idle one on `loop` among the
     /// last 8 idle (a request from a task on that loop then reads and writes on its own thread), else the most
@@ -64,7 +66,7 @@ final class ConnectionPool: Sendable {
     }
 
     init(configuration: Configuration, group: EventLoopGroup) {
-        self.state = NIOLockedValueBox(
+        self.state = Mutex(
             State(
                 machine: PoolStateMachine(
                     maxConnectionsPerHost: configuration.pool.maxConnectionsPerHost,
@@ -92,13 +94,13 @@ final class ConnectionPool: Sendable {
     }
 
     /// Connections opened since the pool was created (successful dials).
-    var connectionsOpened: Int { state.withLockedValue { $0.opened } }
+    var connectionsOpened: Int { state.withLock { $0.opened } }
     /// Connections currently holding a slot (opening, idle, leased or closing).
-    var connectionCount: Int { state.withLockedValue { $0.machine.connectionCount } }
+    var connectionCount: Int { state.withLock { $0.machine.connectionCount } }
 
     /// The loop of each open connection by connection id (for tests of where connections are placed).
     var connectionLoopsByID: [Int: ObjectIdentifier] {
-        state.withLockedValue { $0.connections.mapValues { ObjectIdentifier($0.eventLoop) } }
+        state.withLock { $0.connections.mapValues { ObjectIdentifier($0.eventLoop) } }
     }
     /// Whether this pool draws from `budget`.
     func drawsFrom(_ budget: ConnectionBudget) -> Bool { self.budget === budget }
@@ -117,7 +119,7 @@ final class ConnectionPool: Sendable {
     func lease(origin: Origin, deadline: (at: ContinuousClock.Instant, timeout: Duration)? = nil) async throws -> Lease {
         let requester = requestersLoop()
         if let lease = try leaseIdleConnection(origin: origin, requester: requester) { return lease }
-        let requestID = state.withLockedValue { state -> Int in
+        let requestID = state.withLock { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
         }
@@ -127,7 +129,7 @@ final class ConnectionPool: Sendable {
         let waitLimit = deadlineLimits ? untilDeadline : acquireTimeout
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let actions = state.withLockedValue { state -> [PoolStateMachine.Action]? in
+                let actions = state.withLock { state -> [PoolStateMachine.Action]? in
                     // Checked under the lock: a cancellation handler that ran before this point found nothing
                     // to cancel, but it had already set the flag.
                     if Task.isCancelled { return nil }
@@ -147,7 +149,7 @@ final class ConnectionPool: Sendable {
                 updateGauges()
             }
         } onCancel: {
-            let actions = state.withLockedValue { $0.machine.cancel(requestID) }
+            let actions = state.withLock { $0.machine.cancel(requestID) }
             run(actions)
         }
     }
@@ -159,7 +161,7 @@ final class ConnectionPool: Sendable {
         if Task.isCancelled { throw CourierError.cancelled }
         let now = ContinuousClock.now
         let callerLoop = requester.map { ObjectIdentifier($0) }
-        let leased = state.withLockedValue { state -> (Lease, open: Int, idle: Int, leased: Int)? in
+        let leased = state.withLock { state -> (Lease, open: Int, idle: Int, leased: Int)? in
             // The candidate is chosen in a function of its own, so no second reference to the idle array is held
             // while the machine pops it (that would copy the array).
             guard !state.machine.isShutdown, let id = Self.candidate(origin, in: state, preferring: callerLoop)
@@ -188,16 +190,16 @@ final class ConnectionPool: Sendable {
     /// Fails waiting requests, closes idle connections, lets requests in flight finish for up to `gracePeriod`
     /// (then closes their connections), and returns when every connection is closed.
     func shutdown(gracePeriod: Duration) async {
-        let actions = state.withLockedValue { $0.machine.shutdown(closeLeased: gracePeriod <= .zero) }
+        let actions = state.withLock { $0.machine.shutdown(closeLeased: gracePeriod <= .zero) }
         run(actions)
         if gracePeriod > .zero {
             group.next().scheduleTask(in: gracePeriod.timeAmount) { [weak self] in
                 guard let self else { return }
-                self.run(self.state.withLockedValue { $0.machine.closeLeased() })
+                self.run(self.state.withLock { $0.machine.closeLeased() })
             }
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = state.withLockedValue { state -> Bool in
+            let done = state.withLock { state -> Bool in
                 if state.machine.connectionCount == 0 { return true }
                 state.shutdownWaiters.append(continuation)
                 return false
@@ -208,11 +210,11 @@ final class ConnectionPool: Sendable {
 
     /// Starts closing everything without waiting (used when a client is dropped without `shutdown()`).
     func shutdownInBackground() {
-        let actions = state.withLockedValue { $0.machine.shutdown() }
+        let actions = state.withLock { $0.machine.shutdown() }
         run(actions)
         // The pool must outlive its connections' closes: each close gives its slot back to the budget (which
         // other clients share) through this pool, and callbacks hold the pool weakly.
-        let closing = state.withLockedValue { $0.connections.values.map(\.channel.closeFuture) }
+        let closing = state.withLock { $0.connections.values.map(\.channel.closeFuture) }
         guard !closing.isEmpty else { return }
         EventLoopFuture.andAllComplete(closing, on: group.next()).whenComplete { _ in withExtendedLifetime(self) {} }
     }
@@ -227,7 +229,7 @@ final class ConnectionPool: Sendable {
             case .lease(let connectionID, let requestID, let reused):
                 // The lease was decided under the lock and is handed over after it: the connection may have
                 // closed in between. The machine then forgot it, so the waiter asks again as a new request.
-                let outcome = state.withLockedValue { state -> (Waiter, Lease)? in
+                let outcome = state.withLock { state -> (Waiter, Lease)? in
                     guard let waiter = state.waiters[requestID] else { return nil }
                     guard let connection = state.connections[connectionID] else { return nil }
                     state.waiters[requestID] = nil
@@ -239,13 +241,13 @@ final class ConnectionPool: Sendable {
                     waiter.continuation.resume(returning: lease)
                 } else {
                     run(
-                        state.withLockedValue { state -> [PoolStateMachine.Action] in
+                        state.withLock { state -> [PoolStateMachine.Action] in
                             guard let waiter = state.waiters[requestID] else { return [] }
                             return state.machine.requestConnection(requestID, origin: waiter.origin, now: .now)
                         }, dialingOn: requester)
                 }
             case .fail(let requestID, let reason):
-                let (waiter, error) = state.withLockedValue { state -> (Waiter?, CourierError) in
+                let (waiter, error) = state.withLock { state -> (Waiter?, CourierError) in
                     let waiter = state.waiters.removeValue(forKey: requestID)
                     switch reason {
                     case .shutdown: return (waiter, .shutdown)
@@ -271,19 +273,19 @@ final class ConnectionPool: Sendable {
             case .open(let connectionID, let origin):
                 open(connectionID, origin: origin, on: requester ?? group.next())
             case .close(let connectionID):
-                let connection = state.withLockedValue { $0.connections[connectionID] }
+                let connection = state.withLock { $0.connections[connectionID] }
                 connection?.channel.close(promise: nil)
             case .requestSlot:
                 let granted = budget.tryAcquire(for: self)
                 run(
-                    state.withLockedValue { granted ? $0.machine.slotGranted() : $0.machine.slotDenied() },
+                    state.withLock { granted ? $0.machine.slotGranted() : $0.machine.slotDenied() },
                     dialingOn: requester)
             case .returnSlot:
                 budget.release()
             case .scheduleRetry(let delay):
                 group.next().scheduleTask(in: delay.timeAmount) { [weak self] in
                     guard let self else { return }
-                    self.run(self.state.withLockedValue { $0.machine.retryAfterExhaustion(now: .now) })
+                    self.run(self.state.withLock { $0.machine.retryAfterExhaustion(now: .now) })
                 }
             }
         }
@@ -292,10 +294,10 @@ final class ConnectionPool: Sendable {
     private func armAcquireTimer(_ requestID: Int, after timeout: Duration) {
         let timer = group.next().scheduleTask(in: timeout.timeAmount) { [weak self] in
             guard let self else { return }
-            let actions = self.state.withLockedValue { $0.machine.cancel(requestID, reason: .acquireTimeout) }
+            let actions = self.state.withLock { $0.machine.cancel(requestID, reason: .acquireTimeout) }
             self.run(actions)
         }
-        let stillWaiting = state.withLockedValue { state -> Bool in
+        let stillWaiting = state.withLock { state -> Bool in
             guard state.waiters[requestID] != nil else { return false }
             state.waiters[requestID]!.timer = timer
             return true
@@ -308,7 +310,7 @@ final class ConnectionPool: Sendable {
         guard Dialer.hasDescriptorHeadroom(PoolStateMachine.descriptorReserve + 1) else {
             logger.debug("no descriptor headroom for a new connection", metadata: ["courier.connection": "\(id)"])
             metrics.descriptorExhaustion.increment()
-            run(state.withLockedValue { $0.machine.outOfDescriptors(id, now: .now) })
+            run(state.withLock { $0.machine.outOfDescriptors(id, now: .now) })
             completeShutdownIfIdle()
             return
         }
@@ -324,7 +326,7 @@ final class ConnectionPool: Sendable {
                 connection.setExchangeEndedCallback { [weak self] reusable, hints, reason in
                     self?.released(id, reusable: reusable, hints: hints, reason: reason)
                 }
-                let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
+                let actions = self.state.withLock { state -> [PoolStateMachine.Action] in
                     state.connections[id] = connection
                     state.opened += 1
                     state.openedAt[id] = .now
@@ -339,12 +341,12 @@ final class ConnectionPool: Sendable {
                 if case .outOfDescriptors = courierError {
                     self.logger.debug("out of descriptors while connecting", metadata: ["courier.connection": "\(id)"])
                     self.metrics.descriptorExhaustion.increment()
-                    self.run(self.state.withLockedValue { $0.machine.outOfDescriptors(id, now: .now) })
+                    self.run(self.state.withLock { $0.machine.outOfDescriptors(id, now: .now) })
                     self.completeShutdownIfIdle()
                     return
                 }
                 self.logger.debug("connect failed", metadata: ["courier.connection": "\(id)", "error": "\(courierError)"])
-                let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
+                let actions = self.state.withLock { state -> [PoolStateMachine.Action] in
                     state.connectErrors[id] = courierError
                     let actions = state.machine.connectFailed(id)
                     if !actions.contains(where: { $0.failsWithConnectError(id) }) {
@@ -358,17 +360,27 @@ final class ConnectionPool: Sendable {
         }
     }
 
+    /// One lock per release: the machine's decision, the gauges' figures and whether a sweep must be armed are
+    /// read together (two event loops releasing at once otherwise meet on the lock several times per request).
     private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints, reason: PoolStateMachine.CloseReason) {
-        let actions = state.withLockedValue {
-            $0.machine.released(id, reusable: reusable, now: .now, hints: hints, closeReason: reason)
+        let now = ContinuousClock.now
+        let (actions, open, idle, leased, sweepAt) = state.withLock {
+            state -> ([PoolStateMachine.Action], Int, Int, Int, ContinuousClock.Instant?) in
+            let actions = state.machine.released(id, reusable: reusable, now: now, hints: hints, closeReason: reason)
+            var sweepAt: ContinuousClock.Instant?
+            if reusable, !state.sweepScheduled, let expiry = state.machine.nextExpiry {
+                state.sweepScheduled = true
+                sweepAt = expiry
+            }
+            return (actions, state.machine.connectionCount, state.machine.idleCount, state.machine.leasedCount, sweepAt)
         }
         run(actions)
-        updateGauges()
-        if reusable { scheduleSweepIfNeeded() }
+        metrics.recordGauges(open: open, idle: idle, leased: leased)
+        if let sweepAt { scheduleSweep(at: sweepAt) }
     }
 
     private func closed(_ id: Int) {
-        let (reason, actions) = state.withLockedValue { state -> (PoolStateMachine.CloseReason?, [PoolStateMachine.Action]) in
+        let (reason, actions) = state.withLock { state -> (PoolStateMachine.CloseReason?, [PoolStateMachine.Action]) in
             state.connections[id] = nil
             state.openedAt[id] = nil
             let reason = state.machine.closeReason(of: id)
@@ -383,7 +395,7 @@ final class ConnectionPool: Sendable {
     }
 
     private func completeShutdownIfIdle() {
-        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard state.machine.isShutdown, state.machine.connectionCount == 0 else { return [] }
             defer { state.shutdownWaiters.removeAll() }
             return state.shutdownWaiters
@@ -393,16 +405,21 @@ final class ConnectionPool: Sendable {
 
     /// One sweep timer per pool, armed only while idle connections exist; it fires at the earliest expiry.
     private func scheduleSweepIfNeeded() {
-        let expiry = state.withLockedValue { state -> ContinuousClock.Instant? in
+        let expiry = state.withLock { state -> ContinuousClock.Instant? in
             guard !state.sweepScheduled, let expiry = state.machine.nextExpiry else { return nil }
             state.sweepScheduled = true
             return expiry
         }
         guard let expiry else { return }
+        scheduleSweep(at: expiry)
+    }
+
+    /// Arms the sweep timer (the caller set `sweepScheduled`).
+    private func scheduleSweep(at expiry: ContinuousClock.Instant) {
         let delay = ContinuousClock.now.duration(to: expiry)
         group.next().scheduleTask(in: max(delay, .milliseconds(1)).timeAmount) { [weak self] in
             guard let self else { return }
-            let actions = self.state.withLockedValue { state -> [PoolStateMachine.Action] in
+            let actions = self.state.withLock { state -> [PoolStateMachine.Action] in
                 state.sweepScheduled = false
                 return state.machine.closeExpired(now: .now)
             }
@@ -414,7 +431,7 @@ final class ConnectionPool: Sendable {
 
 extension ConnectionPool {
     private func updateGauges() {
-        let (open, idle, leased) = state.withLockedValue {
+        let (open, idle, leased) = state.withLock {
             ($0.machine.connectionCount, $0.machine.idleCount, $0.machine.leasedCount)
         }
         metrics.recordGauges(open: open, idle: idle, leased: leased)
@@ -422,25 +439,25 @@ extension ConnectionPool {
 
     /// Counts a request passed to `execute`.
     func countRequest() {
-        state.withLockedValue { $0.requests += 1 }
+        requests.add(1, ordering: .relaxed)
         metrics.requests.increment()
     }
 
     /// Counts an attempt sent again.
     func countRetry() {
-        state.withLockedValue { $0.retries += 1 }
+        retriesCounted.add(1, ordering: .relaxed)
         metrics.retries.increment()
     }
 
     /// Attempts sent again so far.
-    var retries: Int { state.withLockedValue { $0.retries } }
+    var retries: Int { retriesCounted.load(ordering: .relaxed) }
 
     /// What every connection is doing now.
     func snapshot() -> PoolSnapshot {
         let now = ContinuousClock.now
         let inUse = budget.inUse
         let peakInUse = budget.peakInUse
-        return state.withLockedValue { state in
+        return state.withLock { state in
             var entries: [Origin: PoolSnapshot.OriginEntry] = [:]
             for (origin, originState) in state.machine.origins {
                 entries[origin] = PoolSnapshot.OriginEntry(
@@ -478,8 +495,8 @@ extension ConnectionPool {
                 budgetPeakInUse: peakInUse,
                 connectionsOpened: state.opened,
                 connectionsClosed: state.closedByReason,
-                requests: state.requests,
-                retries: state.retries,
+                requests: requests.load(ordering: .relaxed),
+                retries: retriesCounted.load(ordering: .relaxed),
                 descriptorExhaustionEvents: state.machine.exhaustionEvents,
                 connectionCap: state.machine.connectionCap)
         }
@@ -493,11 +510,11 @@ extension ConnectionPool {
 
 extension ConnectionPool: ConnectionBudget.Member {
     func budgetSlotFreed() {
-        run(state.withLockedValue { $0.machine.wakeUp() })
+        run(state.withLock { $0.machine.wakeUp() })
     }
 
     func budgetEvictIdle() -> Bool {
-        let actions = state.withLockedValue { $0.machine.evictOneIdle() }
+        let actions = state.withLock { $0.machine.evictOneIdle() }
         run(actions)
         return !actions.isEmpty
     }
