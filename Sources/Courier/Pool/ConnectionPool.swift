@@ -43,18 +43,6 @@ final class ConnectionPool: Sendable {
     private let requests = Atomic<Int>(0)
     private let retriesCounted = Atomic<Int>(0)
 
-    /// The idle connection to `origin` a request would take: the most recently idle one on `loop` among the
-    /// last 8 idle (a request from a task on that loop then reads and writes on its own thread), else the most
-    /// recently idle one. Looking at 8 at most keeps a long idle list from costing more than a few lookups.
-    private static func candidate(_ origin: Origin, in state: State, preferring loop: ObjectIdentifier?) -> Int? {
-        guard let idle = state.machine.origins[origin]?.idle, let last = idle.last else { return nil }
-        guard let loop else { return last }
-        for id in idle.reversed().prefix(8) where state.connections[id].map({ ObjectIdentifier($0.eventLoop) }) == loop {
-            return id
-        }
-        return last
-    }
-
     /// The calling thread's loop when it is one of the group's: a request from a task on one of
     /// ``Client/taskExecutors``. Connections its lease opens are placed there, so that task's requests never
     /// change threads; connections opened from anywhere else (timers, closes, other callers) go to the group's
@@ -162,23 +150,18 @@ final class ConnectionPool: Sendable {
         let now = ContinuousClock.now
         let callerLoop = requester.map { ObjectIdentifier($0) }
         let leased = state.withLock { state -> (Lease, open: Int, idle: Int, leased: Int)? in
-            // The candidate is chosen in a function of its own, so no second reference to the idle array is held
-            // while the machine pops it (that would copy the array).
-            guard !state.machine.isShutdown, let id = Self.candidate(origin, in: state, preferring: callerLoop)
-            else { return nil }
-            guard let connection = state.connections[id],
-                let pooled = state.machine.connections[id], case .idle = pooled.state, !pooled.isExpired(at: now)
-            else { return nil }
-            let requestID = state.nextRequestID
-            state.nextRequestID += 1
-            let actions = state.machine.requestConnection(requestID, origin: origin, now: now, preferring: id)
-            // The machine takes the connection it is asked to prefer when that one is idle: the one checked above.
-            guard actions.count == 1, case .lease(id, to: requestID, reused: let reused) = actions[0] else {
-                preconditionFailure("an idle connection was not leased at once: \(actions)")
+            // With a caller on one of the loops, an idle connection on that loop is preferred among the last 8
+            // idle (its requests are then read and written on the caller's thread), else the most recently idle.
+            let connections = state.connections
+            let preferred = callerLoop.map { loop in
+                { (id: Int) in connections[id].map { ObjectIdentifier($0.eventLoop) } == loop }
             }
-            let idle = state.machine.connections[id]?.lastIdle ?? .zero
+            guard let (id, idleTime) = state.machine.leaseIdleConnection(origin: origin, now: now, preferred: preferred)
+            else { return nil }
+            // Connections enter and leave `connections` under the same lock as the machine's.
+            guard let connection = connections[id] else { preconditionFailure("leased connection \(id) is not known") }
             return (
-                Lease(connection: connection, reused: reused, idleTime: idle), state.machine.connectionCount,
+                Lease(connection: connection, reused: true, idleTime: idleTime), state.machine.connectionCount,
                 state.machine.idleCount, state.machine.leasedCount
             )
         }
@@ -477,7 +460,7 @@ extension ConnectionPool {
                 case .idle(let since):
                     entry.idle += 1
                     snapshot.state = .idle
-                    snapshot.idleTime = since.duration(to: now)
+                    snapshot.idleTime = since.duration(to: PoolInstant(now))
                 case .leased:
                     entry.leased += 1
                     snapshot.state = .leased

@@ -21,7 +21,7 @@ struct PoolStateMachine {
         /// The TCP connection is being established.
         case opening
         /// In the pool, unused since the given instant.
-        case idle(since: ContinuousClock.Instant)
+        case idle(since: PoolInstant)
         /// Carrying a request.
         case leased
         /// Close requested; still holds its slot until `closed`.
@@ -117,7 +117,7 @@ struct PoolStateMachine {
 
         func isExpired(at now: ContinuousClock.Instant) -> Bool {
             guard case .idle(let since) = state else { return false }
-            return since.duration(to: now) >= idleTimeout
+            return since.duration(to: PoolInstant(now)) >= idleTimeout
         }
     }
 
@@ -204,31 +204,89 @@ struct PoolStateMachine {
         _ request: RequestID, origin: Origin, now: ContinuousClock.Instant, preferring: ConnectionID? = nil
     ) -> [Action] {
         guard !isShutdown else { return [.fail(request, .shutdown)] }
+        let now = PoolInstant(now)
         var actions: [Action] = []
-        if let preferring, let position = origins[origin]?.idle.lastIndex(of: preferring) {
-            // Moved to the top of the stack, it is the one taken below (or closed there if it expired).
-            origins[origin]!.idle.remove(at: position)
-            origins[origin]!.idle.append(preferring)
-        }
-        // Idle connections are popped in place (no copy of the origin's state): this runs for every request.
-        while let id = origins[origin]?.idle.popLast() {
-            guard let index = connections.index(forKey: id), case .idle(let since) = connections.values[index].state
-            else { continue }
-            if connections.values[index].isExpired(at: now) {
-                transition(at: index, to: .closing, reason: .idleTimeout)
-                actions.append(.close(id))
-                continue
+        // `origin` is hashed once: the idle stack is changed in place through its index (nothing below inserts
+        // or removes an origin, so the index stays valid until the waiter is queued).
+        if let originIndex = origins.index(forKey: origin) {
+            if let preferring, let position = origins.values[originIndex].idle.lastIndex(of: preferring) {
+                // Moved to the top of the stack, it is the one taken below (or closed there if it expired).
+                origins.values[originIndex].idle.remove(at: position)
+                origins.values[originIndex].idle.append(preferring)
             }
-            connections.values[index].lastIdle = since.duration(to: now)
-            connections.values[index].served += 1
-            transition(at: index, to: .leased)
-            actions.append(.lease(id, to: request, reused: true))
-            return actions
+            while let id = origins.values[originIndex].idle.popLast() {
+                guard let index = connections.index(forKey: id), let (since, timeout) = idleState(at: index) else { continue }
+                if since.duration(to: now) >= timeout {
+                    transition(at: index, to: .closing, reason: .idleTimeout)
+                    actions.append(.close(id))
+                    continue
+                }
+                leaseIdle(at: index, idleSince: since, now: now)
+                actions.append(.lease(id, to: request, reused: true))
+                return actions
+            }
         }
         origins[origin, default: OriginState()].waiters.append(request)
         waitingOrigin[request] = origin
         fillDemand(into: &actions)
         return actions
+    }
+
+    /// The fast path of ``requestConnection(_:origin:now:preferring:)`` when it would lease an idle connection at
+    /// once: it takes the same connection and makes the same changes, and returns it with how long it sat idle.
+    /// The connection taken is, among the `window` most recently idle ones of `origin`, the most recent one
+    /// `preferred` accepts, else the most recently idle one. `nil`, with nothing changed, when that connection
+    /// is not idle or has expired (or none is idle): `requestConnection` then decides (it closes expired ones).
+    mutating func leaseIdleConnection(
+        origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferred: ((ConnectionID) -> Bool)? = nil
+    ) -> (id: ConnectionID, idleTime: Duration)? {
+        let now = PoolInstant(now)
+        guard !isShutdown, let originIndex = origins.index(forKey: origin),
+            let (position, id) = Self.candidate(in: origins.values[originIndex].idle, window: window, preferred: preferred),
+            let index = connections.index(forKey: id), let (since, timeout) = idleState(at: index),
+            since.duration(to: now) < timeout
+        else { return nil }
+        origins.values[originIndex].idle.remove(at: position)
+        leaseIdle(at: index, idleSince: since, now: now)
+        return (id, since.duration(to: now))
+    }
+
+    /// Where in `idle` the connection ``leaseIdleConnection(origin:now:window:preferred:)`` takes is, and its id.
+    /// A function of its own, so that no second reference to the idle array is alive when it is changed (that
+    /// would copy it).
+    private static func candidate(
+        in idle: [ConnectionID], window: Int, preferred: ((ConnectionID) -> Bool)?
+    ) -> (Int, ConnectionID)? {
+        guard var position = idle.indices.last else { return nil }
+        if let preferred, let found = idle[max(idle.startIndex, idle.endIndex - window)...].lastIndex(where: preferred) {
+            position = found
+        }
+        return (position, idle[position])
+    }
+
+    /// Runs `body` on the record at `index` in place. Reading `connections.values[index].field` copies the whole
+    /// record first (its origin's strings included): on the request path, that was 8 copies per request.
+    private mutating func inPlace<R>(_ index: Dictionary<ConnectionID, Connection>.Index, _ body: (inout Connection) -> R) -> R {
+        body(&connections.values[index])
+    }
+
+    /// Since when the connection at `index` is idle, and its idle timeout; `nil` when it is not idle.
+    private mutating func idleState(at index: Dictionary<ConnectionID, Connection>.Index) -> (PoolInstant, Duration)? {
+        inPlace(index) { connection in
+            guard case .idle(let since) = connection.state else { return nil }
+            return (since, connection.idleTimeout)
+        }
+    }
+
+    /// An idle connection, already off its origin's idle stack, is leased.
+    private mutating func leaseIdle(
+        at index: Dictionary<ConnectionID, Connection>.Index, idleSince since: PoolInstant, now: PoolInstant
+    ) {
+        inPlace(index) { connection in
+            connection.lastIdle = since.duration(to: now)
+            connection.served += 1
+        }
+        transition(at: index, to: .leased)
     }
 
     /// The task waiting as `request` was cancelled (or waited too long); answered at once if it still waits.
@@ -296,7 +354,7 @@ struct PoolStateMachine {
             transition(id, to: .closing, reason: .idleLimit)
             actions = [.close(id)]
         } else {
-            transition(id, to: .idle(since: now))
+            transition(id, to: .idle(since: PoolInstant(now)))
             origins[connection.origin]!.idle.append(id)
             actions = evictIfOthersStarve()
         }
@@ -392,34 +450,40 @@ struct PoolStateMachine {
         _ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant, hints: KeepAliveHints = KeepAliveHints(),
         closeReason: CloseReason = .connectionClose
     ) -> [Action] {
-        // One lookup of `id`: the index stays valid, as nothing is inserted or removed below.
-        guard let index = connections.index(forKey: id), case .leased = connections.values[index].state else { return [] }
-        let connection = connections.values[index]
-        if reusable, connection.served >= 2 {
+        // One lookup of `id` and one of its origin: the indices stay valid, as nothing is inserted or removed below.
+        // Fields are read one by one (a copy of the whole record would copy its origin's strings).
+        guard let index = connections.index(forKey: id) else { return [] }
+        let (isLeased, origin, served) = inPlace(index) { ($0.state == .leased, $0.origin, $0.served) }
+        guard isLeased else { return [] }
+        if reusable, served >= 2 {
             // A reused connection carried a request to its end: this server keeps connections.
-            forgetQuietCloses(connection.origin)
+            forgetQuietCloses(origin)
         }
-        if !reusable, closeReason == .closedBeforeResponse, connection.served == 2 {
+        if !reusable, closeReason == .closedBeforeResponse, served == 2 {
             // One response, then the server dropped it while the next request was on its way.
-            noteQuietClose(connection.origin)
+            noteQuietClose(origin)
         }
-        if reusable, connection.served == 1, !isShutdown, let streak = quietCloseStreak[connection.origin],
+        if reusable, served == 1, !isShutdown, let streak = quietCloseStreak[origin],
             streak >= Self.quietCloseStreakLimit
         {
-            let skipped = quietCloseSkips[connection.origin, default: 0] + 1
-            if skipped < quietCloseProbeEvery[connection.origin, default: Self.quietCloseProbeInterval] {
-                quietCloseSkips[connection.origin] = skipped
+            let skipped = quietCloseSkips[origin, default: 0] + 1
+            if skipped < quietCloseProbeEvery[origin, default: Self.quietCloseProbeInterval] {
+                quietCloseSkips[origin] = skipped
                 transition(at: index, to: .closing, reason: .serverClosesEachResponse)
                 return [.close(id)]
             }
             // This one is kept as a probe.
-            quietCloseSkips[connection.origin] = 0
+            quietCloseSkips[origin] = 0
         }
-        if !hints.isEmpty {
-            connections.values[index].hints = hints
-            connections.values[index].idleTimeout = hints.idleTimeout(poolIdleTimeout: idleTimeout)
+        let poolIdleTimeout = idleTimeout
+        let keepsIdle = inPlace(index) { connection in
+            if !hints.isEmpty {
+                connection.hints = hints
+                connection.idleTimeout = hints.idleTimeout(poolIdleTimeout: poolIdleTimeout)
+            }
+            return connection.idleTimeout > .zero
         }
-        guard reusable, !isShutdown, connections.values[index].idleTimeout > .zero else {
+        guard reusable, !isShutdown, keepsIdle else {
             transition(at: index, to: .closing, reason: isShutdown ? .shutdown : reusable ? .idleTimeout : closeReason)
             return [.close(id)]
         }
@@ -428,30 +492,33 @@ struct PoolStateMachine {
             transition(at: index, to: .closing, reason: .descriptorPressure)
             return [.close(id)]
         }
-        if let request = origins[connection.origin]!.waiters.first {
+        let originIndex = origins.index(forKey: origin)!
+        if let request = origins.values[originIndex].waiters.first {
             // With the budget exhausted, the slot moves to a starving origin when that balances the shares
             // (max-min fairness): the other origin holds two fewer connections, or one fewer and has waited
             // longer. Balanced shares stay put, so fairness costs no reconnects once the shares are even.
-            if slotRequested, let other = neediestOrigin(excluding: connection.origin) {
-                let mine = origins[connection.origin]!.count
+            if slotRequested, let other = neediestOrigin(excluding: origin) {
+                let mine = origins.values[originIndex].count
                 let theirs = origins[other.origin]!.count
                 if mine > theirs + 1 || (mine == theirs + 1 && other.oldest < request) {
                     transition(at: index, to: .closing, reason: .evicted)
                     return [.close(id)]
                 }
             }
-            _ = origins[connection.origin]!.waiters.popFirst()
+            _ = origins.values[originIndex].waiters.popFirst()
             waitingOrigin[request] = nil
-            connections.values[index].served += 1
-            connections.values[index].lastIdle = .zero
+            inPlace(index) { connection in
+                connection.served += 1
+                connection.lastIdle = .zero
+            }
             return [.lease(id, to: request, reused: true)]
         }
-        if origins[connection.origin]!.idle.count >= maxIdleConnectionsPerHost {
+        if origins.values[originIndex].idle.count >= maxIdleConnectionsPerHost {
             transition(at: index, to: .closing, reason: .idleLimit)
             return [.close(id)]
         }
-        transition(at: index, to: .idle(since: now))
-        origins[connection.origin]!.idle.append(id)
+        transition(at: index, to: .idle(since: PoolInstant(now)))
+        origins.values[originIndex].idle.append(id)
         return evictIfOthersStarve()
     }
 
@@ -465,7 +532,7 @@ struct PoolStateMachine {
         if connection.closeReason == nil, case .idle(let since) = connection.state, let now {
             if connection.served >= 2 {
                 forgetQuietCloses(connection.origin)
-            } else if connection.served == 1, since.duration(to: now) < Self.quietCloseWindow {
+            } else if connection.served == 1, since.duration(to: PoolInstant(now)) < Self.quietCloseWindow {
                 noteQuietClose(connection.origin)
             }
         }
@@ -504,7 +571,7 @@ struct PoolStateMachine {
     /// The earliest instant at which an idle connection expires, if any is idle.
     var nextExpiry: ContinuousClock.Instant? {
         connections.values.compactMap { connection -> ContinuousClock.Instant? in
-            if case .idle(let since) = connection.state { return since + connection.idleTimeout }
+            if case .idle(let since) = connection.state { return since.instant + connection.idleTimeout }
             return nil
         }.min()
     }
@@ -561,14 +628,19 @@ struct PoolStateMachine {
     private mutating func transition(
         at index: Dictionary<ConnectionID, Connection>.Index, to newState: ConnectionState, reason: CloseReason? = nil
     ) {
-        adjustCounts(leaving: connections.values[index].state)
+        let oldState = inPlace(index) { connection in
+            defer {
+                connection.state = newState
+                if case .closing = newState { connection.closeReason = reason }
+            }
+            return connection.state
+        }
+        adjustCounts(leaving: oldState)
         switch newState {
         case .idle: idleCount += 1
         case .leased: leasedCount += 1
-        case .closing: connections.values[index].closeReason = reason
-        case .opening: break
+        case .closing, .opening: break
         }
-        connections.values[index].state = newState
     }
 
     private mutating func adjustCounts(leaving state: ConnectionState) {
@@ -651,7 +723,7 @@ struct PoolStateMachine {
     }
 
     private func leastRecentlyUsedIdle() -> ConnectionID? {
-        var best: (id: ConnectionID, since: ContinuousClock.Instant)? = nil
+        var best: (id: ConnectionID, since: PoolInstant)? = nil
         for (id, connection) in connections {
             guard case .idle(let since) = connection.state else { continue }
             if best == nil || since < best!.since || (since == best!.since && id < best!.id) { best = (id, since) }

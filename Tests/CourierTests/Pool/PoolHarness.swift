@@ -44,7 +44,11 @@ struct PoolHarness {
             nextRequest += 1
             pending.insert(id)
             let origin = origins[Int(rng.next() % UInt64(origins.count))]
-            try apply("request \(id) \(origin.host)", machine.requestConnection(id, origin: origin, now: now))
+            if rng.next() % 2 == 0 {
+                try apply("request \(id) \(origin.host)", machine.requestConnection(id, origin: origin, now: now))
+            } else {
+                try requestThroughFastPath(id, origin: origin)
+            }
         case 2:
             guard let id = opening.randomElement(using: &rng) else { return }
             opening.remove(id)
@@ -94,6 +98,31 @@ struct PoolHarness {
         default:
             try apply("sweep", machine.closeExpired(now: now))
         }
+    }
+
+    /// A request as ``ConnectionPool`` makes it: the idle fast path first (preferring odd connection ids, as a
+    /// caller preferring its loop would), `requestConnection` when that declines. Whatever the fast path does must
+    /// be what `requestConnection(preferring:)` does with the connection it took, checked on a copy.
+    private mutating func requestThroughFastPath(_ id: Int, origin: Origin) throws {
+        let preferOdd = rng.next() % 2 == 0
+        var reference = machine
+        guard let (leased, idleTime) = machine.leaseIdleConnection(
+            origin: origin, now: now, window: 2, preferred: preferOdd ? { $0 % 2 == 1 } : nil)
+        else {
+            try apply("request \(id) \(origin.host) (fast path declined)", machine.requestConnection(id, origin: origin, now: now))
+            return
+        }
+        let expected = reference.requestConnection(id, origin: origin, now: now, preferring: leased)
+        guard expected == [.lease(leased, to: id, reused: true)] else {
+            throw violation("fast path leased \(leased) where requestConnection answered \(expected)")
+        }
+        let same =
+            reference.origins[origin]?.idle == machine.origins[origin]?.idle
+            && reference.connections[leased]?.served == machine.connections[leased]?.served
+            && reference.connections[leased]?.lastIdle == idleTime && machine.connections[leased]?.lastIdle == idleTime
+            && reference.idleCount == machine.idleCount && reference.leasedCount == machine.leasedCount
+        guard same else { throw violation("fast path lease of \(leased) left a different state") }
+        try apply("request \(id) \(origin.host) (fast path)", [.lease(leased, to: id, reused: true)])
     }
 
     mutating func finish() throws {

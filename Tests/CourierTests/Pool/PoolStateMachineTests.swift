@@ -64,6 +64,38 @@ import Testing
         #expect(machine.closeReason(of: 1) == .idleTimeout)
     }
 
+    @Test func theFastPathTakesThePreferredConnectionWithinItsWindowElseTheMostRecent() throws {
+        var machine = threeIdle()
+        // Idle stack, most recent last: 1, 2, 3. A window of 2 sees 2 and 3 only.
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), window: 2, preferred: { $0 == 1 })?.id == 3)
+        let taken = machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), window: 8, preferred: { $0 == 1 })
+        let second = try #require(taken)
+        #expect(second.id == 1)
+        #expect(second.idleTime == .seconds(4))
+        #expect(machine.connections[1]?.lastIdle == .seconds(4))
+        #expect(machine.connections[1]?.served == 2)
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5))?.id == 2)
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5)) == nil)
+        #expect(machine.leaseIdleConnection(origin: b, now: t0 + .seconds(5)) == nil)
+        #expect(machine.idleCount == 0)
+        #expect(machine.leasedCount == 3)
+    }
+
+    @Test func theFastPathDeclinesAnExpiredCandidateAndChangesNothing() {
+        var machine = threeIdle()
+        // At t0 + 11.5 s connection 1 has passed its 10 s idle timeout; it is the preferred candidate.
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(11.5), preferred: { $0 == 1 }) == nil)
+        #expect(machine.origins[a]?.idle == [1, 2, 3])
+        #expect(machine.idleCount == 3)
+        // The general path then closes it and leases the most recent one.
+        #expect(
+            machine.requestConnection(4, origin: a, now: t0 + .seconds(11.5), preferring: 1)
+                == [.close(1), .lease(3, to: 4, reused: true)])
+        var shutDown = threeIdle()
+        _ = shutDown.shutdown()
+        #expect(shutDown.leaseIdleConnection(origin: a, now: t0 + .seconds(5)) == nil)
+    }
+
     @Test func requestsBeyondTheLimitWaitInOrderAndAReleasedConnectionGoesToTheOldestWaiter() {
         var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60))
         #expect(granting(&machine, machine.requestConnection(1, origin: a, now: t0)) == [.open(1, a)])
