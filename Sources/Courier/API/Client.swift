@@ -1,10 +1,10 @@
 import Foundation
 import HTTPTypes
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// An HTTP/1.1 client with a connection pool. Create one per process (or per set of settings) and share it.
 ///
@@ -17,7 +17,7 @@ public final class Client: Sendable {
     let pool: ConnectionPool
     /// Which requests go through a proxy, decided from ``Configuration/proxy`` and the environment at `init`.
     let proxies: ProxyEnvironment
-    private let isShutdown = NIOLockedValueBox(false)
+    private let isShutdown = Atomic<Bool>(false)
     /// An executor that runs tasks on one of this client's event loops (opt-in; the fastest way to send).
     ///
     /// By default a request hands its work to an event loop thread and its task is resumed on its own executor
@@ -48,7 +48,7 @@ public final class Client: Sendable {
     /// recently idle). The same conditions as for ``taskExecutor`` apply.
     public let taskExecutors: [any TaskExecutor]
     /// The last URL parsed and its target: requests to one URL skip parsing it again.
-    private let lastTarget = NIOLockedValueBox<(url: URL, target: RequestTarget)?>(nil)
+    private let lastTarget = Mutex<(url: URL, target: RequestTarget)?>(nil)
 
     /// Creates a client.
     ///
@@ -79,7 +79,7 @@ public final class Client: Sendable {
     }
 
     deinit {
-        if !isShutdown.withLockedValue({ $0 }) {
+        if !isShutdown.load(ordering: .acquiring) {
             let held = pool.connectionCount
             configuration.logger.warning(
                 "Client dropped without shutdown() while holding \(held) connection(s); closing them")
@@ -102,7 +102,7 @@ public final class Client: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ handler: (Response) async throws -> Result
     ) async throws -> Result {
-        guard !isShutdown.withLockedValue({ $0 }) else { throw CourierError.shutdown }
+        guard !isShutdown.load(ordering: .acquiring) else { throw CourierError.shutdown }
         let target = try target(of: request.url)
         let routed = try route(target)
         // Plain-http requests through a proxy go to it in absolute form and share connections to it, counted
@@ -295,7 +295,7 @@ public final class Client: Sendable {
     /// connections are closed and they fail), and it returns when every connection is closed, so the process
     /// then holds none of the client's descriptors. Calling it again does nothing more.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
-        isShutdown.withLockedValue { $0 = true }
+        isShutdown.store(true, ordering: .releasing)
         await pool.shutdown(gracePeriod: gracePeriod)
     }
 
@@ -338,9 +338,9 @@ public final class Client: Sendable {
 
     /// `url` parsed, from the one-entry cache when it is the URL parsed last.
     func target(of url: URL) throws(CourierError) -> RequestTarget {
-        if let last = lastTarget.withLockedValue({ $0 }), last.url == url { return last.target }
+        if let last = lastTarget.withLock({ $0 }), last.url == url { return last.target }
         let target = try RequestTarget.parse(url)
-        lastTarget.withLockedValue { $0 = (url, target) }
+        lastTarget.withLock { $0 = (url, target) }
         return target
     }
 
