@@ -145,11 +145,13 @@ public final class Client: Sendable {
                 request, target: target, framing: framing, proxy: proxy, bodyCapacity: coalesced?.readableBytes ?? 0)
             if let coalesced, !head.expectsContinue, !head.chunked { head.append(body: coalesced) }
 
-            let asked = ContinuousClock.now
+            // NIO's monotonic nanoseconds: a `ContinuousClock` duration costs a 128-bit division to record.
+            let asked = NIODeadline.now().uptimeNanoseconds
             let lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
             let (connection, reused) = (lease.connection, lease.reused)
-            let queueWait = asked.duration(to: .now)
-            pool.metrics.queueWait.recordNanoseconds(queueWait.timeAmount.nanoseconds)
+            let waited = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds &- asked)
+            pool.metrics.queueWait.recordNanoseconds(waited)
+            let queueWait = Duration.nanoseconds(waited)
             request.onConnectionObtained?(
                 ConnectionObtained(
                     connectionID: connection.id, reused: reused, idleTime: lease.idleTime, queueWait: queueWait))

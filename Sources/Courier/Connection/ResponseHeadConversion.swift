@@ -12,10 +12,19 @@ extension HTTPResponse {
                 fields.append(HTTPField(name: fieldName, receivedValue: value))
             }
         }
-        self.init(
-            status: .init(code: Int(head.status.code), reasonPhrase: head.status.reasonPhrase),
-            headerFields: fields
-        )
+        self.init(status: .init(received: Int(head.status.code), reasonPhrase: head.status.reasonPhrase), headerFields: fields)
+    }
+}
+
+extension HTTPResponse.Status {
+    /// A received status: the common ones with their usual reason phrase are the library's constants (the
+    /// general initialiser checks every byte of the phrase again), any other as received.
+    init(received code: Int, reasonPhrase: String) {
+        switch code {
+        case 200 where reasonPhrase == "OK": self = .ok
+        case 204 where reasonPhrase == "No Content": self = .noContent
+        default: self.init(code: code, reasonPhrase: reasonPhrase)
+        }
     }
 }
 

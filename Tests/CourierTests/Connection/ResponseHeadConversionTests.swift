@@ -43,6 +43,16 @@ import Testing
         #expect(response.status == .ok)
     }
 
+    @Test(arguments: [
+        (200, "OK"), (200, "Fine"), (200, ""), (204, "No Content"), (204, "Nothing"), (404, "Not Found"), (599, "x"),
+    ])
+    func statusesKeepTheirCodeAndReasonPhrase(code: Int, phrase: String) {
+        let status = HTTPResponse.Status(received: code, reasonPhrase: phrase)
+        #expect(status.code == code)
+        #expect(status.reasonPhrase == phrase)
+        #expect(status == HTTPResponse.Status(code: code, reasonPhrase: phrase))
+    }
+
     @Test func whitespaceTrimmingAndCaseFoldingWorkOnBytes() {
         #expect(" \t a b \t ".trimmingHTTPWhitespace() == "a b")
         #expect("".trimmingHTTPWhitespace() == "")
