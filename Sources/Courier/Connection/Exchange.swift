@@ -187,6 +187,8 @@ final class Exchange: @unchecked Sendable {
     var wroteAnything: Bool { shared.withLockedValue { $0.wroteAnything } }
     /// Body bytes handed to the connection so far.
     var bodyBytesSent: Int64 { shared.withLockedValue { $0.bodyBytesSent } }
+    /// The request's method is `HEAD` (its response has no body, whatever its head says).
+    var requestIsHEAD: Bool { requestHead.isHEAD }
     /// Whether any part of a response arrived.
     var responseStarted: Bool { shared.withLockedValue { $0.responseStarted } }
     /// From the start to the request being written, and to the first response part (`nil` if not yet).
@@ -307,8 +309,6 @@ final class Exchange: @unchecked Sendable {
         if let deadline = settings.deadline {
             deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
         }
-        // The decoder sees the method; the bytes go out as they are (see RequestBytesSink).
-        context.write(NIOAny(HTTPClientRequestPart.head(requestHead.observedHead)), promise: nil)
         handler.sink.write(requestHead.bytes)
         if expectContinue {
             requestPhase = .waitingForContinue
@@ -327,7 +327,7 @@ final class Exchange: @unchecked Sendable {
         startedPromise?.succeed(true)
     }
 
-    func received(_ part: HTTPClientResponsePart) {
+    func received(_ part: ResponseParser.Event) {
         guard !finished else { return }
         switch part {
         case .head(let head):
@@ -383,12 +383,12 @@ final class Exchange: @unchecked Sendable {
         }
     }
 
-    private func receivedHead(_ head: HTTPResponseHead) {
+    private func receivedHead(_ head: ResponseParser.Head) {
         guard responsePhase == .waitingForHead else {
             fail(.malformedResponse(reason: "a second response head arrived before the first response ended"))
             return
         }
-        let code = Int(head.status.code)
+        let code = head.code
         if code == 101 {
             fail(.malformedResponse(reason: "unexpected 101 Switching Protocols (no upgrade was requested)"))
             return
@@ -399,28 +399,15 @@ final class Exchange: @unchecked Sendable {
         }
         headTimer?.cancel()
         headTimer = nil
-        responseVersion = (head.version.major, head.version.minor)
-        // One pass over the fields for the four this needs (names compared as NIO's subscript does).
-        var connection: [String] = []
-        var keepAlive: [String] = []
-        var transferEncoding: [String] = []
-        var contentLengths: [String] = []
-        for (name, value) in head.headers {
-            switch name.utf8.count {
-            case 10 where name.equalsIgnoringASCIICase("connection"): connection.append(value)
-            case 10 where name.equalsIgnoringASCIICase("keep-alive"): keepAlive.append(value)
-            case 14 where name.equalsIgnoringASCIICase("content-length"): contentLengths.append(value)
-            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"): transferEncoding.append(value)
-            default: break
-            }
-        }
-        responseTokens = ConnectionTokens(headerValues: connection)
-        hints = KeepAliveHints(headerValues: keepAlive)
+        responseVersion = (1, head.minorVersion)
+        // The parser collected the values of the fields the policies read while it built the head.
+        responseTokens = ConnectionTokens(headerValues: head.connection)
+        hints = KeepAliveHints(headerValues: head.keepAlive)
         framing = ResponseFraming.of(
             requestMethodIsHead: requestHead.isHEAD,
             status: code,
-            transferEncoding: transferEncoding,
-            contentLength: contentLengths
+            transferEncoding: head.transferEncoding,
+            contentLength: head.contentLength
         )
         let framing = self.framing
         shared.withLockedValue { $0.announcedFraming = framing }
@@ -441,7 +428,7 @@ final class Exchange: @unchecked Sendable {
             writerPromise = nil
         }
         responsePhase = .receivingBody
-        pendingHead = HTTPResponse(nioHead: head)
+        pendingHead = head.response
     }
 
     /// The current read was processed: a head that arrived in it is handed over now, with a body stream holding

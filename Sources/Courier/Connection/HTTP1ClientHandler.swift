@@ -1,15 +1,15 @@
 import NIOCore
-import NIOHTTP1
 import NIOSSL
 
-/// The last handler of a connection's pipeline: feeds response parts to the current ``Exchange``, applies the
-/// body consumer's backpressure to `read()`, watches for stalls, and reports to the pool when an exchange ends.
+/// The last handler of a connection's pipeline: parses the response bytes (``ResponseParser``) and feeds the
+/// parts to the current ``Exchange``, applies the body consumer's backpressure to `read()`, watches for stalls,
+/// and reports to the pool when an exchange ends.
 ///
 /// Everything here runs on the channel's event loop.
 final class HTTP1ClientHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Called once per exchange when it ends: `true` when the connection may carry another request, and the
     /// server's `Keep-Alive` hints.
@@ -29,6 +29,9 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     private var pendingRead = false
     private var lastProgress = NIODeadline.now()
     private var stallTimer: Scheduled<Void>?
+    private var parser: ResponseParser
+    /// Bytes of a response head (or chunk-size line) that is not complete yet.
+    private var unparsed: ByteBuffer?
 
     /// Where request bytes are written (below the response decoder).
     let sink: RequestBytesSink
@@ -42,6 +45,7 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
         self.maxHeadBytes = maxHeadBytes
         self.origin = origin
         self.tls = tls
+        self.parser = ResponseParser(maxHeadBytes: maxHeadBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -61,6 +65,7 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
         }
         precondition(self.exchange == nil, "a connection carries one exchange at a time")
         self.exchange = exchange
+        parser.requestSent(isHEAD: exchange.requestIsHEAD)
         lastProgress = .now()
         armStallTimer()
         exchange.start(handler: self, context: context)
@@ -102,13 +107,59 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastProgress = .now()
-        let part = unwrapInboundIn(data)
-        guard let exchange else {
+        var buffer = unwrapInboundIn(data)
+        guard exchange != nil else {
             // A server may not send anything on an idle connection (RFC 9112 §9.3.2): do not trust it again.
             context.close(promise: nil)
             return
         }
-        exchange.received(part)
+        if var pending = unparsed {
+            unparsed = nil
+            pending.writeBuffer(&buffer)
+            buffer = pending
+        }
+        var unsolicited = false
+        do {
+            try parser.parse(&buffer) { event in
+                // The exchange can end in the middle of the buffer; anything after its response was not asked for.
+                guard let exchange else {
+                    unsolicited = true
+                    return
+                }
+                exchange.received(event)
+            }
+        } catch {
+            failParsing(error, context: context)
+            return
+        }
+        if unsolicited || (exchange == nil && buffer.readableBytes > 0) {
+            // Bytes after the response: the server is not answering the requests this connection sends.
+            context.close(promise: nil)
+            return
+        }
+        if buffer.readableBytes > 0 {
+            buffer.discardReadBytes()
+            unparsed = buffer
+        }
+    }
+
+    /// The response bytes are not HTTP/1.1 (or the connection ended inside a response): fails the exchange and
+    /// closes the connection, whose framing is lost.
+    private func failParsing(_ failure: ResponseParser.Failure, context: ChannelHandlerContext) {
+        let courierError: CourierError
+        switch failure {
+        case .headTooLarge:
+            courierError = .responseHeadTooLarge(limit: maxHeadBytes)
+        case .truncated(let inHead):
+            courierError =
+                inHead || exchange?.responsePhase == .waitingForHead
+                ? .malformedResponse(reason: "the connection closed in the middle of the response head")
+                : .connectionClosedDuringBody(reason: "the server closed the connection mid-body")
+        case .malformed(let reason):
+            courierError = .malformedResponse(reason: reason)
+        }
+        exchange?.fail(courierError)
+        context.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -119,17 +170,6 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         let courierError: CourierError
         switch error {
-        case let parserError as HTTPParserError:
-            if parserError == .headerOverflow {
-                courierError = .responseHeadTooLarge(limit: maxHeadBytes)
-            } else if parserError == .invalidEOFState {
-                courierError =
-                    exchange?.responsePhase == .waitingForHead
-                    ? .malformedResponse(reason: "the connection closed in the middle of the response head")
-                    : .connectionClosedDuringBody(reason: "the server closed the connection mid-body")
-            } else {
-                courierError = .malformedResponse(reason: parserError.courierReason)
-            }
         case let ioError as IOError:
             courierError = .ioFailed(reason: ioError.description)
         case let courier as CourierError:
@@ -159,6 +199,14 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         stallTimer?.cancel()
         stallTimer = nil
+        if let exchange {
+            // The close ends a body delimited by it, or cuts a response short.
+            do {
+                try parser.finish { event in exchange.received(event) }
+            } catch {
+                failParsing(error, context: context)
+            }
+        }
         exchange?.connectionClosed()
         context.fireChannelInactive()
     }

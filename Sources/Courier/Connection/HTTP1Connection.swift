@@ -1,7 +1,7 @@
 import NIOCore
-import NIOHTTP1
 
-/// One HTTP/1.1 connection: a channel with the NIO codec and an ``HTTP1ClientHandler``.
+/// One HTTP/1.1 connection: a channel with a ``RequestBytesSink`` (requests go out as bytes Courier encodes) and an
+/// ``HTTP1ClientHandler`` (responses are parsed by Courier's ``ResponseParser``).
 final class HTTP1Connection: Sendable {
     /// Unique within the process, in opening order.
     let id: Int
@@ -16,9 +16,6 @@ final class HTTP1Connection: Sendable {
     /// Adds the codec and handler to `channel`; must run on its event loop.
     init(id: Int, channel: Channel, origin: Origin, configuration: Configuration, connectDuration: Duration = .zero) throws {
         channel.eventLoop.preconditionInEventLoop()
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = configuration.limits.maxResponseHeadBytes
-        limits.maxHeaderFieldSize = configuration.limits.maxResponseHeadBytes
         let sink = RequestBytesSink()
         let handler = HTTP1ClientHandler(
             sink: sink,
@@ -29,13 +26,6 @@ final class HTTP1Connection: Sendable {
         )
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(sink)
-        try sync.addHandler(
-            ByteToMessageHandler(
-                HTTPResponseDecoder(
-                    leftOverBytesStrategy: .dropBytes,
-                    informationalResponseStrategy: .forward,
-                    limitConfiguration: limits
-                )))
         try sync.addHandler(handler)
         self.id = id
         self.channel = channel

@@ -1,15 +1,12 @@
 import NIOCore
-import NIOHTTP1
 
-/// The bottom of a connection's HTTP pipeline: request bytes go out through it, request heads end in it.
+/// The bottom of a connection's HTTP pipeline: request bytes go out through it.
 ///
 /// Courier encodes requests itself (``RequestHead``, chunk framing in ``Exchange``) and writes the bytes through
-/// this handler's context, so they pass no other handler on their way to the socket (or to the TLS handler). NIO's
-/// response decoder above it must still see each request's method (a response to `HEAD` has no body; without a
-/// head it reports `unsolicitedResponse`), so a head carrying only the method is written from the top of the
-/// pipeline, passes the decoder and stops here, unread.
+/// this handler's context, so they pass no other handler on their way to the socket (or to the TLS handler).
+/// Responses are parsed by the ``HTTP1ClientHandler`` above it, which is told each request's method directly.
 final class RequestBytesSink: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var context: ChannelHandlerContext?
@@ -22,11 +19,6 @@ final class RequestBytesSink: ChannelOutboundHandler, RemovableChannelHandler {
         self.context = nil
     }
 
-    /// Only the heads shown to the decoder arrive here (the bytes bypass the pipeline above); they are dropped.
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        promise?.succeed(())
-    }
-
     /// Writes request bytes towards the socket; call on the event loop. Does nothing once removed.
     func write(_ bytes: ByteBuffer) {
         context?.write(wrapOutboundOut(bytes), promise: nil)
@@ -36,20 +28,4 @@ final class RequestBytesSink: ChannelOutboundHandler, RemovableChannelHandler {
     func flush() {
         context?.flush()
     }
-
-    /// A head that tells the response decoder the request's method, and nothing else.
-    static func head(for method: String) -> HTTPRequestHead {
-        switch method {
-        case "GET": return get
-        case "POST": return post
-        case "PUT": return put
-        case "HEAD": return headMethod
-        default: return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: "/")
-        }
-    }
-
-    private static let get = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
-    private static let post = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/")
-    private static let put = HTTPRequestHead(version: .http1_1, method: .PUT, uri: "/")
-    private static let headMethod = HTTPRequestHead(version: .http1_1, method: .HEAD, uri: "/")
 }

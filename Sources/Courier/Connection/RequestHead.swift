@@ -14,8 +14,6 @@ struct RequestHead: Sendable {
     private(set) var bytes: ByteBuffer
     /// The method is `HEAD` (its response has no body).
     let isHEAD: Bool
-    /// The head the response decoder is shown (method only; see ``RequestBytesSink``).
-    let observedHead: HTTPRequestHead
     /// The body is sent with chunked transfer coding (framed by the exchange).
     private(set) var chunked = false
     /// `Expect: 100-continue` was sent.
@@ -33,7 +31,6 @@ struct RequestHead: Sendable {
         bytes.reserveCapacity(capacity)
         Self.write(method, " ", uri, " HTTP/1.1\r\n", to: &bytes)
         isHEAD = method == "HEAD"
-        observedHead = RequestBytesSink.head(for: method)
         switch method {
         case "TRACE": methodBody = .no
         case "POST", "PUT", "PATCH": methodBody = .yes

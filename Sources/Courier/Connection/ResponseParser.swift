@@ -1,0 +1,504 @@
+import HTTPTypes
+import NIOCore
+
+/// A strict, incremental HTTP/1.1 response parser (RFC 9112), written for the client's one job: read responses to
+/// the requests it sent, one at a time. Pure: bytes in, events out, no I/O and no clock.
+///
+/// Strict where ambiguity could desynchronise a connection: a status line that is not `HTTP/1.0` or `HTTP/1.1`
+/// followed by a three-digit code, field names that are not tokens, whitespace before a colon, obsolete line
+/// folding, control characters in values, Content-Length together with Transfer-Encoding, differing or
+/// non-numeric Content-Lengths, a Transfer-Encoding whose final coding is not `chunked` applied more than once or
+/// not last, chunk sizes that are not hex or overflow, missing CRLF after chunk data, and heads or trailers over
+/// the limit are all failures. A bare LF ends a line (RFC 9112 §2.2 allows recipients to accept it); a bare CR
+/// does not.
+///
+/// Heads come out as swift-http-types values, built in the pass that checks them, with the values of the fields
+/// the connection's policies read (`Connection`, `Keep-Alive`, framing) collected on the way: no second
+/// representation of the head is made and no field is looked up again.
+struct ResponseParser {
+    /// A response head as received.
+    struct Head: Equatable, Sendable {
+        /// `0` for HTTP/1.0, `1` for HTTP/1.1.
+        var minorVersion: Int
+        /// The status (reason phrase as received) and every field, in order.
+        var response: HTTPResponse
+        /// The values of every `Connection`, `Keep-Alive`, `Transfer-Encoding` and `Content-Length` field, in order.
+        var connection: [String] = []
+        var keepAlive: [String] = []
+        var transferEncoding: [String] = []
+        var contentLength: [String] = []
+
+        /// The status code.
+        var code: Int { response.status.code }
+    }
+
+    /// What the parser found.
+    enum Event: Equatable {
+        /// A response head; for 1xx (interim) responses no `end` follows and another head comes.
+        case head(Head)
+        /// Body bytes (a slice of the input: no copy).
+        case body(ByteBuffer)
+        /// The response ended.
+        case end
+    }
+
+    /// Why the input is not a valid response.
+    enum Failure: Error, Equatable, CustomStringConvertible {
+        /// The bytes break HTTP/1.1; the reason says how.
+        case malformed(String)
+        /// The head (or trailer section) is larger than the limit.
+        case headTooLarge
+        /// The connection ended in the middle of a response: in its head, or in its body.
+        case truncated(inHead: Bool)
+
+        var description: String {
+            switch self {
+            case .malformed(let reason): return reason
+            case .headTooLarge: return "the response header section is too large"
+            case .truncated(let inHead):
+                return inHead ? "the connection closed in the middle of the response head" : "the server closed the connection mid-body"
+            }
+        }
+    }
+
+    private enum State: Equatable {
+        /// Reading a head; `scanned` bytes of it were already searched for its end.
+        case head(scanned: Int)
+        /// A body of known length.
+        case fixed(remaining: Int64)
+        /// A chunk-size line is next.
+        case chunkSize
+        /// Inside a chunk.
+        case chunkData(remaining: Int64)
+        /// The CRLF after a chunk's data is next.
+        case chunkDataEnd
+        /// The trailer section after the last chunk; `scanned` as for a head.
+        case trailers(scanned: Int)
+        /// A body that ends when the connection closes.
+        case untilClose
+        /// After a close-delimited body ended or a failure: nothing more is accepted.
+        case done
+    }
+
+    /// The largest head, and trailer section, accepted, in bytes.
+    let maxHeadBytes: Int
+    private var state = State.head(scanned: 0)
+    /// Whether each request sent and not yet answered was a HEAD (its response has no body), oldest first.
+    private var pendingHEAD: [Bool] = []
+    private var pendingStart = 0
+
+    /// The longest chunk-size line accepted (size plus extensions), in bytes.
+    static let maxChunkLine = 4096
+
+    init(maxHeadBytes: Int = 64 * 1024) {
+        self.maxHeadBytes = maxHeadBytes
+    }
+
+    /// Notes that a request was sent; `isHEAD` responses carry no body whatever their head says.
+    mutating func requestSent(isHEAD: Bool) {
+        if pendingStart > 16, pendingStart * 2 > pendingHEAD.count {
+            pendingHEAD.removeFirst(pendingStart)
+            pendingStart = 0
+        }
+        pendingHEAD.append(isHEAD)
+    }
+
+    /// Parses as much of `buffer` as forms whole events, calling `emit` for each; what is left (an incomplete line
+    /// or head) stays in `buffer` for the next call.
+    mutating func parse(_ buffer: inout ByteBuffer, emit: (Event) -> Void) throws(Failure) {
+        do {
+            try parseAvailable(&buffer, emit: emit)
+        } catch {
+            // After a failure the connection's framing is lost: nothing more is parsed.
+            state = .done
+            throw error
+        }
+    }
+
+    private mutating func parseAvailable(_ buffer: inout ByteBuffer, emit: (Event) -> Void) throws(Failure) {
+        while buffer.readableBytes > 0 {
+            switch state {
+            case .done:
+                state = .done
+                throw .malformed("unexpected bytes follow the response")
+            case .head(let scanned):
+                guard let end = Self.blankLine(in: buffer, from: scanned) else {
+                    // An incomplete head: refuse at once what can never become a response (a peer that is not
+                    // HTTP may wait forever for us), and a status line that is already wrong.
+                    try Self.checkStart(buffer)
+                    if buffer.readableBytes > maxHeadBytes { throw fail(.headTooLarge) }
+                    state = .head(scanned: buffer.readableBytes)
+                    return
+                }
+                guard end <= maxHeadBytes else { throw fail(.headTooLarge) }
+                let headBytes = buffer.readSlice(length: end)!
+                try headReceived(headBytes, emit: emit)
+            case .fixed(let remaining):
+                let count = Int(min(Int64(buffer.readableBytes), remaining))
+                emit(.body(buffer.readSlice(length: count)!))
+                if remaining - Int64(count) == 0 {
+                    responseEnded(emit: emit)
+                } else {
+                    state = .fixed(remaining: remaining - Int64(count))
+                }
+            case .untilClose:
+                emit(.body(buffer.readSlice(length: buffer.readableBytes)!))
+            case .chunkSize:
+                guard let lineEnd = Self.lineEnd(in: buffer, from: 0) else {
+                    if buffer.readableBytes > Self.maxChunkLine { throw fail(.malformed("a chunk-size line is too long")) }
+                    return
+                }
+                guard lineEnd.next <= Self.maxChunkLine + 2 else { throw fail(.malformed("a chunk-size line is too long")) }
+                let size = try Self.chunkSize(buffer, length: lineEnd.content)
+                buffer.moveReaderIndex(forwardBy: lineEnd.next)
+                state = size == 0 ? .trailers(scanned: 0) : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                let count = Int(min(Int64(buffer.readableBytes), remaining))
+                emit(.body(buffer.readSlice(length: count)!))
+                state = remaining - Int64(count) == 0 ? .chunkDataEnd : .chunkData(remaining: remaining - Int64(count))
+            case .chunkDataEnd:
+                let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)!
+                if first == UInt8(ascii: "\n") {
+                    buffer.moveReaderIndex(forwardBy: 1)
+                    state = .chunkSize
+                } else if first == UInt8(ascii: "\r") {
+                    guard buffer.readableBytes >= 2 else { return }
+                    guard buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
+                        throw fail(.malformed("a chunk's data is not followed by CRLF"))
+                    }
+                    buffer.moveReaderIndex(forwardBy: 2)
+                    state = .chunkSize
+                } else {
+                    throw fail(.malformed("a chunk's data is not followed by CRLF (the chunk is longer than its size)"))
+                }
+            case .trailers(let scanned):
+                // The trailer section ends with an empty line; with no trailers that is the very next line.
+                if let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), scanned == 0 {
+                    if first == UInt8(ascii: "\n") {
+                        buffer.moveReaderIndex(forwardBy: 1)
+                        responseEnded(emit: emit)
+                        continue
+                    }
+                    if first == UInt8(ascii: "\r") {
+                        guard buffer.readableBytes >= 2 else { return }
+                        if buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == UInt8(ascii: "\n") {
+                            buffer.moveReaderIndex(forwardBy: 2)
+                            responseEnded(emit: emit)
+                            continue
+                        }
+                        throw fail(.malformed("the response breaks HTTP/1.1 syntax (a bare CR)"))
+                    }
+                }
+                guard let end = Self.blankLine(in: buffer, from: scanned) else {
+                    if buffer.readableBytes > maxHeadBytes { throw fail(.headTooLarge) }
+                    state = .trailers(scanned: buffer.readableBytes)
+                    return
+                }
+                guard end <= maxHeadBytes else { throw fail(.headTooLarge) }
+                let trailerBytes = buffer.readSlice(length: end)!
+                // Trailers are checked like header fields and then dropped (nothing in Courier uses them).
+                var trailers = Head(minorVersion: 1, response: HTTPResponse(status: .ok))
+                try Self.fields(trailerBytes, startingAt: 0, into: &trailers)
+                responseEnded(emit: emit)
+            }
+        }
+    }
+
+    /// The connection ended (EOF): ends a body delimited by the close; fails a response cut short.
+    mutating func finish(emit: (Event) -> Void) throws(Failure) {
+        switch state {
+        case .untilClose:
+            state = .done
+            emit(.end)
+        case .head(let scanned):
+            // Nothing of a next response arrived: a clean close between responses.
+            if scanned > 0 { throw fail(.truncated(inHead: true)) }
+            state = .done
+        case .done:
+            return
+        case .fixed, .chunkSize, .chunkData, .chunkDataEnd, .trailers:
+            throw fail(.truncated(inHead: false))
+        }
+    }
+
+    /// `buffer` holds no bytes that were not consumed; a head must start from nothing.
+    var isBetweenResponses: Bool { state == .head(scanned: 0) }
+
+    // MARK: Head
+
+    private mutating func headReceived(_ bytes: ByteBuffer, emit: (Event) -> Void) throws(Failure) {
+        let (minor, status, reason, fieldsStart) = try Self.statusLine(bytes)
+        let code = Int(status)
+        var head = Head(minorVersion: minor, response: HTTPResponse(status: .init(received: code, reasonPhrase: reason)))
+        try Self.fields(bytes, startingAt: fieldsStart, into: &head)
+        // Every check comes before the head is handed on: a head is only ever followed by its body and end.
+        if (100..<200).contains(code) {
+            if code == 101 { throw .malformed("unexpected 101 Switching Protocols (no upgrade was requested)") }
+            emit(.head(head))
+            state = .head(scanned: 0)
+            return
+        }
+        let isHEAD = pendingStart < pendingHEAD.count ? pendingHEAD[pendingStart] : false
+        if pendingStart < pendingHEAD.count { pendingStart += 1 }
+        let framing: Framing = isHEAD || code == 204 || code == 304 ? .length(0) : try Self.framing(head)
+        emit(.head(head))
+        switch framing {
+        case .length(let length):
+            if length == 0 {
+                emit(.end)
+                state = .head(scanned: 0)
+            } else {
+                state = .fixed(remaining: length)
+            }
+        case .chunked:
+            state = .chunkSize
+        case .untilClose:
+            state = .untilClose
+        }
+    }
+
+    private mutating func responseEnded(emit: (Event) -> Void) {
+        emit(.end)
+        state = .head(scanned: 0)
+    }
+
+    private mutating func fail(_ failure: Failure) -> Failure {
+        state = .done
+        return failure
+    }
+
+    enum Framing: Equatable {
+        case length(Int64)
+        case chunked
+        case untilClose
+    }
+
+    /// How the body is delimited (RFC 9112 §6.3), for a response that has one.
+    static func framing(_ head: Head) throws(Failure) -> Framing {
+        let transferEncoding = head.transferEncoding
+        let contentLength = head.contentLength
+        if !transferEncoding.isEmpty {
+            guard contentLength.isEmpty else {
+                throw .malformed(
+                    "the response framing is invalid (Transfer-Encoding together with Content-Length): refusing it")
+            }
+            let codings = transferEncoding.flatMap { $0.split(separator: ",") }
+                .map { $0.trimmingSpaces().lowercased() }
+            guard !codings.contains(where: \.isEmpty) else { throw .malformed("Transfer-Encoding has an empty coding") }
+            let chunkedCount = codings.filter { $0 == "chunked" }.count
+            if chunkedCount == 0 { return .untilClose }
+            guard chunkedCount == 1, codings.last == "chunked" else {
+                throw .malformed("Transfer-Encoding applies chunked more than once or not last")
+            }
+            return .chunked
+        }
+        guard !contentLength.isEmpty else { return .untilClose }
+        var length: Int64? = nil
+        for value in contentLength.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            let text = value.trimmingSpaces()
+            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let parsed = Int64(text)
+            else {
+                throw .malformed("the Content-Length header is not a valid number")
+            }
+            if let length, length != parsed {
+                throw .malformed(
+                    "the response carries conflicting framing (two different Content-Lengths, or Content-Length together with Transfer-Encoding)")
+            }
+            length = parsed
+        }
+        return .length(length!)
+    }
+
+    /// `HTTP/1.x SP 3DIGIT [SP reason] EOL` → (minor version, code, reason, index after the line).
+    static func statusLine(_ bytes: ByteBuffer) throws(Failure) -> (Int, UInt16, String, Int) {
+        let invalid = Failure.malformed("the status line is not valid HTTP/1.x")
+        guard let line = lineEnd(in: bytes, from: 0) else { throw invalid }
+        return try Self.withBytes(bytes) { raw throws(Failure) in
+            let text = raw[0..<line.content]
+            guard text.count >= 12, text.starts(with: "HTTP/1.".utf8) else { throw invalid }
+            let minor = text[7]
+            guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"), text[8] == UInt8(ascii: " ") else { throw invalid }
+            var code: UInt16 = 0
+            for index in 9..<12 {
+                let digit = text[index]
+                guard digit >= 0x30, digit <= 0x39 else { throw .malformed("the status code is not valid") }
+                code = code * 10 + UInt16(digit - 0x30)
+            }
+            guard code >= 100 else { throw .malformed("the status code is not valid") }
+            var reason = ""
+            if text.count > 12 {
+                guard text[12] == UInt8(ascii: " ") else { throw .malformed("the status code is not valid") }
+                let phrase = text[13...]
+                guard phrase.allSatisfy(isFieldValueByte) else {
+                    throw .malformed("the reason phrase contains characters that are not allowed")
+                }
+                reason = String(decoding: phrase, as: UTF8.self)
+            }
+            return (minor == UInt8(ascii: "1") ? 1 : 0, code, reason, line.next)
+        }
+    }
+
+    /// Checks the start of an incomplete head: the bytes so far must begin like `HTTP/1.`, and a complete first
+    /// line must be a valid status line.
+    static func checkStart(_ buffer: ByteBuffer) throws(Failure) {
+        let prefix = Array("HTTP/1.".utf8)
+        let count = min(buffer.readableBytes, prefix.count)
+        let start = buffer.getBytes(at: buffer.readerIndex, length: count) ?? []
+        guard start[...] == prefix[..<count] else { throw .malformed("the status line is not valid HTTP/1.x") }
+        if lineEnd(in: buffer, from: 0) != nil { _ = try statusLine(buffer) }
+    }
+
+    /// Field lines from `start` up to the blank line that ends `bytes`, appended to `head`.
+    static func fields(_ bytes: ByteBuffer, startingAt start: Int, into head: inout Head) throws(Failure) {
+        var position = start
+        while let line = lineEnd(in: bytes, from: position) {
+            if line.content == position { return }  // the blank line
+            try Self.withBytes(bytes) { raw throws(Failure) in
+                let text = raw[position..<line.content]
+                let first = text[text.startIndex]
+                if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+                    throw .malformed("the response uses obsolete line folding (a field line starts with whitespace)")
+                }
+                guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else {
+                    throw .malformed("a header line has no colon")
+                }
+                let name = text[text.startIndex..<colon]
+                guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
+                    throw .malformed("a header field name contains characters that are not allowed")
+                }
+                var valueStart = colon + 1
+                var valueEnd = text.endIndex
+                while valueStart < valueEnd, text[valueStart] == 0x20 || text[valueStart] == 0x09 { valueStart += 1 }
+                while valueEnd > valueStart, text[valueEnd - 1] == 0x20 || text[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+                let value = text[valueStart..<valueEnd]
+                guard value.allSatisfy(isFieldValueByte) else {
+                    throw .malformed("a header field value contains characters that are not allowed")
+                }
+                head.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            }
+            position = line.next
+        }
+        throw .malformed("the response head does not end with a blank line")
+    }
+
+    /// The size on a chunk-size line of `length` bytes (extensions after `;` are checked and ignored).
+    static func chunkSize(_ buffer: ByteBuffer, length: Int) throws(Failure) -> Int64 {
+        try Self.withBytes(buffer) { raw throws(Failure) in
+            let line = raw[0..<length]
+            var size: Int64 = 0
+            var digits = 0
+            var index = line.startIndex
+            while index < line.endIndex, let value = hexValue(line[index]) {
+                guard digits < 15 else { throw .malformed("a chunk size in the chunked body is too large") }
+                size = size << 4 | Int64(value)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { throw .malformed("a chunk size in the chunked body is not valid") }
+            // Optional whitespace, then extensions (`;name[=value]`), as RFC 9112 §7.1.1 allows.
+            while index < line.endIndex, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
+            if index < line.endIndex {
+                guard line[index] == UInt8(ascii: ";") else { throw .malformed("a chunk size in the chunked body is not valid") }
+                guard line[index...].allSatisfy(isFieldValueByte) else {
+                    throw .malformed("a chunk extension contains characters that are not allowed")
+                }
+            }
+            return size
+        }
+    }
+
+    // MARK: Scanning
+
+    /// The end of the line starting at `from`: `content` is where its text ends (before CR LF or LF), `next`
+    /// where the following line starts. `nil` if no LF follows yet. A CR not followed by LF is left in the
+    /// content, where the character checks refuse it.
+    static func lineEnd(in buffer: ByteBuffer, from: Int) -> (content: Int, next: Int)? {
+        buffer.withUnsafeReadableBytes { raw -> (Int, Int)? in
+            guard from < raw.count, let lf = raw[from...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let content = lf > from && raw[lf - 1] == UInt8(ascii: "\r") ? lf - 1 : lf
+            return (content, lf + 1)
+        }
+    }
+
+    /// The length of the head at the start of `buffer` including its blank line, if complete; the search resumes
+    /// near `from` (bytes before it were searched already).
+    static func blankLine(in buffer: ByteBuffer, from: Int) -> Int? {
+        buffer.withUnsafeReadableBytes { raw -> Int? in
+            var index = max(0, from - 3)
+            while index < raw.count, let lf = raw[index...].firstIndex(of: UInt8(ascii: "\n")) {
+                // A line is blank when the LF ends a line with no content: the previous line ended just before it.
+                if lf + 1 < raw.count {
+                    let next = raw[lf + 1]
+                    if next == UInt8(ascii: "\n") { return lf + 2 }
+                    if next == UInt8(ascii: "\r"), lf + 2 < raw.count, raw[lf + 2] == UInt8(ascii: "\n") { return lf + 3 }
+                }
+                index = lf + 1
+            }
+            return nil
+        }
+    }
+
+    /// `body` over the readable bytes, with its typed error passed on.
+    private static func withBytes<T>(
+        _ buffer: ByteBuffer, _ body: (UnsafeRawBufferPointer) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        let result: Result<T, Failure> = buffer.withUnsafeReadableBytes { raw in
+            Result { () throws(Failure) in try body(raw) }
+        }
+        return try result.get()
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// tchar (RFC 9110 §5.6.2).
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
+
+    /// field-vchar, SP and HTAB (RFC 9110 §5.5); obs-text (0x80-0xFF) is accepted as the RFC allows.
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+    }
+}
+
+extension ResponseParser.Head {
+    /// Appends a field whose name was checked to be a token and whose value to hold field-value bytes only, and
+    /// notes the values the policies read (names compared without regard to case, as RFC 9110 §5.1 says).
+    mutating func add(name: String, value: String) {
+        // A token is a valid field name, so this always succeeds; the guard keeps a mistake from trapping.
+        guard let fieldName = HTTPField.Name(commonOrParsed: name) else { return }
+        response.headerFields.append(HTTPField(name: fieldName, receivedValue: value))
+        switch name.utf8.count {
+        case 10 where name.equalsIgnoringASCIICase("connection"): connection.append(value)
+        case 10 where name.equalsIgnoringASCIICase("keep-alive"): keepAlive.append(value)
+        case 14 where name.equalsIgnoringASCIICase("content-length"): contentLength.append(value)
+        case 17 where name.equalsIgnoringASCIICase("transfer-encoding"): transferEncoding.append(value)
+        default: break
+        }
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces and tabs.
+    fileprivate func trimmingSpaces() -> Substring {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
+        return text
+    }
+}
