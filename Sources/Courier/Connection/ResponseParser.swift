@@ -349,37 +349,80 @@ struct ResponseParser {
         if lineEnd(in: buffer, from: 0) != nil { _ = try statusLine(buffer) }
     }
 
-    /// Field lines from `start` up to the blank line that ends `bytes`, appended to `head`.
+    /// Field lines from `start` up to the blank line that ends `bytes`, appended to `head`. One pass over the
+    /// bytes: each line is split, checked and classified where it lies (no per-line copies or closures).
     static func fields(_ bytes: ByteBuffer, startingAt start: Int, into head: inout Head) throws(Failure) {
-        var position = start
-        while let line = lineEnd(in: bytes, from: position) {
-            if line.content == position { return }  // the blank line
-            try Self.withBytes(bytes) { raw throws(Failure) in
-                let text = raw[position..<line.content]
-                let first = text[text.startIndex]
-                if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
-                    throw .malformed("the response uses obsolete line folding (a field line starts with whitespace)")
-                }
-                guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else {
-                    throw .malformed("a header line has no colon")
-                }
-                let name = text[text.startIndex..<colon]
-                guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
-                    throw .malformed("a header field name contains characters that are not allowed")
-                }
-                var valueStart = colon + 1
-                var valueEnd = text.endIndex
-                while valueStart < valueEnd, text[valueStart] == 0x20 || text[valueStart] == 0x09 { valueStart += 1 }
-                while valueEnd > valueStart, text[valueEnd - 1] == 0x20 || text[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-                let value = text[valueStart..<valueEnd]
-                guard value.allSatisfy(isFieldValueByte) else {
-                    throw .malformed("a header field value contains characters that are not allowed")
-                }
-                head.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+        try Self.withBytes(bytes) { raw throws(Failure) in
+            var position = start
+            while position < raw.count, let lf = raw[position...].firstIndex(of: UInt8(ascii: "\n")) {
+                let end = lf > position && raw[lf - 1] == UInt8(ascii: "\r") ? lf - 1 : lf
+                if end == position { return }  // the blank line
+                try fieldLine(raw, from: position, to: end, into: &head)
+                position = lf + 1
             }
-            position = line.next
+            throw .malformed("the response head does not end with a blank line")
         }
-        throw .malformed("the response head does not end with a blank line")
+    }
+
+    /// One field line, `raw[from..<to]` (without its line ending).
+    private static func fieldLine(
+        _ raw: UnsafeRawBufferPointer, from: Int, to end: Int, into head: inout Head
+    ) throws(Failure) {
+        let first = raw[from]
+        if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            throw .malformed("the response uses obsolete line folding (a field line starts with whitespace)")
+        }
+        var colon = from
+        while colon < end, raw[colon] != UInt8(ascii: ":") {
+            guard isTokenByte(raw[colon]) else {
+                guard raw[colon..<end].contains(UInt8(ascii: ":")) else { throw .malformed("a header line has no colon") }
+                throw .malformed("a header field name contains characters that are not allowed")
+            }
+            colon += 1
+        }
+        guard colon < end else { throw .malformed("a header line has no colon") }
+        guard colon > from else { throw .malformed("a header field name contains characters that are not allowed") }
+        var valueStart = colon + 1
+        var valueEnd = end
+        while valueStart < valueEnd, raw[valueStart] == 0x20 || raw[valueStart] == 0x09 { valueStart += 1 }
+        while valueEnd > valueStart, raw[valueEnd - 1] == 0x20 || raw[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        var ascii = true
+        for index in valueStart..<valueEnd {
+            let byte = raw[index]
+            guard isFieldValueByte(byte) else {
+                throw .malformed("a header field value contains characters that are not allowed")
+            }
+            if byte >= 0x80 { ascii = false }
+        }
+        let name = UnsafeRawBufferPointer(rebasing: raw[from..<colon])
+        let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
+        head.add(
+            name: String(decoding: name, as: UTF8.self), kind: FieldKind(name), value: String(decoding: value, as: UTF8.self),
+            isASCII: ascii)
+    }
+
+    /// The fields whose values the connection's policies read.
+    enum FieldKind {
+        case connection, keepAlive, contentLength, transferEncoding, other
+
+        /// Classifies a field name (a token), ignoring ASCII case. Setting bit 0x20 lower-cases letters and maps
+        /// no other token byte onto a letter or `-`, so the comparison is exact for tokens.
+        init(_ name: UnsafeRawBufferPointer) {
+            switch name.count {
+            case 10 where Self.equal(name, "connection"): self = .connection
+            case 10 where Self.equal(name, "keep-alive"): self = .keepAlive
+            case 14 where Self.equal(name, "content-length"): self = .contentLength
+            case 17 where Self.equal(name, "transfer-encoding"): self = .transferEncoding
+            default: self = .other
+            }
+        }
+
+        /// `bytes` spell `lowercase` (lower-case ASCII letters and `-`), ignoring ASCII case; same length assumed.
+        private static func equal(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+            let target = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+            for index in 0..<target.count where bytes[index] | 0x20 != target[index] { return false }
+            return true
+        }
     }
 
     /// The size on a chunk-size line of `length` bytes (extensions after `;` are checked and ignored).
@@ -477,18 +520,21 @@ struct ResponseParser {
 }
 
 extension ResponseParser.Head {
-    /// Appends a field whose name was checked to be a token and whose value to hold field-value bytes only, and
-    /// notes the values the policies read (names compared without regard to case, as RFC 9110 §5.1 says).
-    mutating func add(name: String, value: String) {
+    /// Appends a field whose name was checked to be a token and whose value to hold field-value bytes only
+    /// (trimmed), and notes the values the policies read. An ASCII value is valid for swift-http-types as it is
+    /// (the parser allows no control characters but HTAB inside); any other is taken as
+    /// `HTTPField(name:lenientValue:)` takes it, as ``HTTPField/init(name:receivedValue:)`` would.
+    mutating func add(name: String, kind: ResponseParser.FieldKind, value: String, isASCII: Bool) {
         // A token is a valid field name, so this always succeeds; the guard keeps a mistake from trapping.
         guard let fieldName = HTTPField.Name(commonOrParsed: name) else { return }
-        response.headerFields.append(HTTPField(name: fieldName, receivedValue: value))
-        switch name.utf8.count {
-        case 10 where name.equalsIgnoringASCIICase("connection"): connection.append(value)
-        case 10 where name.equalsIgnoringASCIICase("keep-alive"): keepAlive.append(value)
-        case 14 where name.equalsIgnoringASCIICase("content-length"): contentLength.append(value)
-        case 17 where name.equalsIgnoringASCIICase("transfer-encoding"): transferEncoding.append(value)
-        default: break
+        response.headerFields.append(
+            isASCII ? HTTPField(name: fieldName, value: value) : HTTPField(name: fieldName, lenientValue: value.utf8))
+        switch kind {
+        case .connection: connection.append(value)
+        case .keepAlive: keepAlive.append(value)
+        case .contentLength: contentLength.append(value)
+        case .transferEncoding: transferEncoding.append(value)
+        case .other: break
         }
     }
 }
