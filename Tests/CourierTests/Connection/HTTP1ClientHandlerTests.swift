@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -145,6 +146,60 @@ import Testing
         if case .malformedResponse = exchange.failure {} else { Issue.record("\(String(describing: exchange.failure))") }
         #expect(harness.ends.values == [false])
         #expect(!harness.channel.isActive)
+    }
+
+    @Test func aResponseArrivingByteByByteCompletesAndTheConnectionIsReused() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        let response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n2\r\nok\r\n1;e=1\r\n!\r\n0\r\nT: t\r\n\r\n"
+        for byte in response.utf8 { harness.receive(String(decoding: [byte], as: UTF8.self)) }
+        let head = try exchange.responseFuture.wait()
+        #expect(head.status == .ok)
+        #expect(head.headerFields[HTTPField.Name("X-A")!] == "b")
+        #expect(exchange.bodyEndedNormally)
+        #expect(harness.ends.values == [true])
+        #expect(harness.channel.isActive)
+    }
+
+    @Test func bytesAfterTheResponseInTheSameReadCloseTheConnection() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Le")
+        #expect(try exchange.responseFuture.wait().status == .ok)
+        #expect(exchange.bodyEndedNormally)
+        // The response itself was complete; the connection is not trusted again.
+        #expect(!harness.channel.isActive)
+    }
+
+    @Test func aResponseToHEADHasNoBodyWhateverItsHeadSays() throws {
+        let harness = try Harness()
+        let (head, _) = try harness.start(.HEAD, body: nil)
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+        #expect(try head.responseFuture.wait().status == .ok)
+        #expect(harness.ends.values == [true])
+        let (get, _) = try harness.start(.GET, body: nil)
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        #expect(try get.responseFuture.wait().status == .ok)
+        #expect(get.bodyEndedNormally)
+        #expect(harness.ends.values == [true, true])
+    }
+
+    @Test func theConnectionClosingInsideAResponseSaysWhere() throws {
+        let inHead = try Harness()
+        let (first, _) = try inHead.start()
+        inHead.receive("HTTP/1.1 200 OK\r\nContent-Le")
+        try inHead.channel.close().wait()
+        #expect(throws: CourierError.malformedResponse(reason: "the connection closed in the middle of the response head")) {
+            try first.responseFuture.wait()
+        }
+        let inBody = try Harness()
+        let (second, _) = try inBody.start()
+        inBody.receive("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+        #expect(try second.responseFuture.wait().status == .ok)
+        try inBody.channel.close().wait()
+        if case .connectionClosedDuringBody = second.failure {} else { Issue.record("\(String(describing: second.failure))") }
+        #expect(!second.bodyEndedNormally)
+        #expect(inBody.ends.values == [false])
     }
 
     @Test func theConnectionClosingBeforeAResponseFailsTheExchange() throws {
