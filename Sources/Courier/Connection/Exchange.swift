@@ -108,6 +108,8 @@ final class Exchange: @unchecked Sendable {
     private var responseTokens = ConnectionTokens.none
     private var hints = KeepAliveHints()
     private var framing: ResponseFraming = .untilClose
+    /// The response's framing was readable but not valid for its version: its connection is not reused.
+    private var faultyFraming = false
     /// The response head and its body stream (`nil`: the body had ended, see `Shared.completeBody`). It must not
     /// hold the exchange, which keeps it until the caller takes it.
     struct HeadAndBody: Sendable {
@@ -403,12 +405,9 @@ final class Exchange: @unchecked Sendable {
         // The parser collected the values of the fields the policies read while it built the head.
         responseTokens = ConnectionTokens(headerValues: head.connection)
         hints = KeepAliveHints(headerValues: head.keepAlive)
-        framing = ResponseFraming.of(
-            requestMethodIsHead: requestHead.isHEAD,
-            status: code,
-            transferEncoding: head.transferEncoding,
-            contentLength: head.contentLength
-        )
+        framing = head.framing
+        // Chunked framing in an HTTP/1.0 response is faulty (RFC 9112 §6.1): read it, then close the connection.
+        if head.minorVersion == 0, case .chunked = head.framing { faultyFraming = true }
         let framing = self.framing
         shared.withLockedValue { $0.announcedFraming = framing }
         if requestPhase == .sendingBody, let contentLength, bodyBytesWritten == contentLength, let context {
@@ -644,7 +643,7 @@ final class Exchange: @unchecked Sendable {
                 framing: framing,
                 requestComplete: requestPhase == .complete,
                 responseComplete: true,
-                protocolError: false
+                protocolError: faultyFraming
             ))
         // `max=0`: the server will not take another request on this connection.
         let reason: PoolStateMachine.CloseReason =

@@ -30,8 +30,13 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     private var lastProgress = NIODeadline.now()
     private var stallTimer: Scheduled<Void>?
     private var parser: ResponseParser
-    /// Bytes of a response head (or chunk-size line) that is not complete yet.
+    /// Bytes of a response head (or chunk-size line) that is not complete yet; while a parse runs, bytes that
+    /// arrived during it.
     private var unparsed: ByteBuffer?
+    /// A parse is running (see ``parse(_:context:)``).
+    private var parsing = false
+    /// The channel became inactive while a parse ran.
+    private var closedWhileParsing = false
 
     /// Where request bytes are written (below the response decoder).
     let sink: RequestBytesSink
@@ -108,9 +113,17 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastProgress = .now()
         var buffer = unwrapInboundIn(data)
+        if parsing {
+            // Re-entered from the parse in progress (the exchange wrote and flushed from a callback, and the
+            // flush found the connection reset: NIO reads what is left before it closes). These bytes follow
+            // the ones being parsed: the running parse takes them when its pass ends.
+            if unparsed == nil { unparsed = buffer } else { unparsed!.writeBuffer(&buffer) }
+            return
+        }
         guard exchange != nil else {
             // A server may not send anything on an idle connection (RFC 9112 §9.3.2): do not trust it again.
-            context.close(promise: nil)
+            // Empty lines are tolerated (some servers end a body with a stray CRLF).
+            if !Self.onlyLineEndings(buffer) { context.close(promise: nil) }
             return
         }
         if var pending = unparsed {
@@ -118,29 +131,54 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             pending.writeBuffer(&buffer)
             buffer = pending
         }
-        var unsolicited = false
-        do {
-            try parser.parse(&buffer) { event in
-                // The exchange can end in the middle of the buffer; anything after its response was not asked for.
-                guard let exchange else {
-                    unsolicited = true
-                    return
-                }
-                exchange.received(event)
-            }
-        } catch {
-            failParsing(error, context: context)
-            return
+        parse(&buffer, context: context)
+        if closedWhileParsing {
+            closedWhileParsing = false
+            connectionEnded(context: context)
         }
-        if unsolicited || (exchange == nil && buffer.readableBytes > 0) {
+    }
+
+    /// Parses `buffer` (and any bytes that arrive while it does) and hands the parts to the exchange; keeps an
+    /// incomplete head in ``unparsed``. The parser is never entered twice: callbacks can make NIO deliver reads
+    /// and the close synchronously, which wait in ``unparsed`` and ``closedWhileParsing``.
+    private func parse(_ buffer: inout ByteBuffer, context: ChannelHandlerContext) {
+        parsing = true
+        var unsolicited = false
+        while true {
+            do {
+                try parser.parse(&buffer) { event in
+                    // The exchange can end in the middle of the buffer; anything after its response was not asked for.
+                    guard let exchange else {
+                        unsolicited = true
+                        return
+                    }
+                    exchange.received(event)
+                }
+            } catch {
+                parsing = false
+                unparsed = nil
+                failParsing(error, context: context)
+                return
+            }
+            guard var arrived = unparsed else { break }
+            unparsed = nil
+            buffer.writeBuffer(&arrived)
+        }
+        parsing = false
+        if unsolicited || (exchange == nil && !Self.onlyLineEndings(buffer)) {
             // Bytes after the response: the server is not answering the requests this connection sends.
             context.close(promise: nil)
             return
         }
-        if buffer.readableBytes > 0 {
+        if buffer.readableBytes > 0, exchange != nil {
             buffer.discardReadBytes()
             unparsed = buffer
         }
+    }
+
+    /// `buffer` holds nothing but CR and LF bytes (or nothing).
+    private static func onlyLineEndings(_ buffer: ByteBuffer) -> Bool {
+        buffer.readableBytesView.allSatisfy { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
     }
 
     /// The response bytes are not HTTP/1.1 (or the connection ended inside a response): fails the exchange and
@@ -199,8 +237,18 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         stallTimer?.cancel()
         stallTimer = nil
+        if parsing {
+            // Closed from a callback of the parse in progress: it ends the exchange once the parse is done.
+            closedWhileParsing = true
+        } else {
+            connectionEnded(context: context)
+        }
+        context.fireChannelInactive()
+    }
+
+    /// The connection is closed: a body delimited by the close ends, a response cut short fails.
+    private func connectionEnded(context: ChannelHandlerContext) {
         if let exchange {
-            // The close ends a body delimited by it, or cuts a response short.
             do {
                 try parser.finish { event in exchange.received(event) }
             } catch {
@@ -208,7 +256,6 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
             }
         }
         exchange?.connectionClosed()
-        context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

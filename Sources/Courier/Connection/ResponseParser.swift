@@ -27,6 +27,9 @@ struct ResponseParser {
         var keepAlive: [String] = []
         var transferEncoding: [String] = []
         var contentLength: [String] = []
+        /// How the body is delimited: the parser's own decision, the one place it is made (the exchange's
+        /// keep-alive decision uses it too).
+        var framing: ResponseFraming = .noBody
 
         /// The status code.
         var code: Int { response.status.code }
@@ -86,6 +89,8 @@ struct ResponseParser {
     /// Whether each request sent and not yet answered was a HEAD (its response has no body), oldest first.
     private var pendingHEAD: [Bool] = []
     private var pendingStart = 0
+    /// The status line of the head being read was complete and checked (an incomplete head is checked once).
+    private var statusLineChecked = false
 
     /// The longest chunk-size line accepted (size plus extensions), in bytes.
     static let maxChunkLine = 4096
@@ -122,10 +127,21 @@ struct ResponseParser {
                 state = .done
                 throw .malformed("unexpected bytes follow the response")
             case .head(let scanned):
+                if scanned == 0, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+                    first == UInt8(ascii: "\r") || first == UInt8(ascii: "\n")
+                {
+                    // Empty lines before a status line are ignored (RFC 9112 §2.2): some servers send a stray CRLF
+                    // after a body. They are consumed one by one and never buffered.
+                    buffer.moveReaderIndex(forwardBy: 1)
+                    continue
+                }
                 guard let end = Self.blankLine(in: buffer, from: scanned) else {
                     // An incomplete head: refuse at once what can never become a response (a peer that is not
-                    // HTTP may wait forever for us), and a status line that is already wrong.
-                    try Self.checkStart(buffer)
+                    // HTTP may wait forever for us), and a status line that is already wrong. Checked once: a
+                    // head trickling in is not searched from its start on every read.
+                    if !statusLineChecked {
+                        statusLineChecked = try Self.checkStart(buffer, searchingFrom: scanned)
+                    }
                     if buffer.readableBytes > maxHeadBytes { throw fail(.headTooLarge) }
                     state = .head(scanned: buffer.readableBytes)
                     return
@@ -227,6 +243,7 @@ struct ResponseParser {
     // MARK: Head
 
     private mutating func headReceived(_ bytes: ByteBuffer, emit: (Event) -> Void) throws(Failure) {
+        statusLineChecked = false
         let (minor, status, reason, fieldsStart) = try Self.statusLine(bytes)
         let code = Int(status)
         var head = Head(minorVersion: minor, response: HTTPResponse(status: .init(received: code, reasonPhrase: reason)))
@@ -241,6 +258,12 @@ struct ResponseParser {
         let isHEAD = pendingStart < pendingHEAD.count ? pendingHEAD[pendingStart] : false
         if pendingStart < pendingHEAD.count { pendingStart += 1 }
         let framing: Framing = isHEAD || code == 204 || code == 304 ? .length(0) : try Self.framing(head)
+        switch framing {
+        case _ where isHEAD || code == 204 || code == 304: head.framing = .noBody
+        case .length(let length): head.framing = .contentLength(length)
+        case .chunked: head.framing = .chunked
+        case .untilClose: head.framing = .untilClose
+        }
         emit(.head(head))
         switch framing {
         case .length(let length):
@@ -340,13 +363,16 @@ struct ResponseParser {
     }
 
     /// Checks the start of an incomplete head: the bytes so far must begin like `HTTP/1.`, and a complete first
-    /// line must be a valid status line.
-    static func checkStart(_ buffer: ByteBuffer) throws(Failure) {
+    /// line must be a valid status line. The line's end is searched from `from - 1` (the bytes before were
+    /// searched in an earlier call). Returns whether the status line was complete (and valid).
+    static func checkStart(_ buffer: ByteBuffer, searchingFrom from: Int = 0) throws(Failure) -> Bool {
         let prefix = Array("HTTP/1.".utf8)
         let count = min(buffer.readableBytes, prefix.count)
         let start = buffer.getBytes(at: buffer.readerIndex, length: count) ?? []
         guard start[...] == prefix[..<count] else { throw .malformed("the status line is not valid HTTP/1.x") }
-        if lineEnd(in: buffer, from: 0) != nil { _ = try statusLine(buffer) }
+        guard lineEnd(in: buffer, from: max(0, from - 1)) != nil else { return false }
+        _ = try statusLine(buffer)
+        return true
     }
 
     /// Field lines from `start` up to the blank line that ends `bytes`, appended to `head`. One pass over the

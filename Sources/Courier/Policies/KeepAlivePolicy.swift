@@ -59,28 +59,6 @@ enum ResponseFraming: Sendable, Equatable {
         if case .untilClose = self { return false }
         return true
     }
-
-    /// Determines the framing of a response from its request method, status code and framing headers.
-    ///
-    /// Malformed combinations (both Content-Length and chunked, conflicting lengths) are rejected earlier by the
-    /// parser; here the first valid value wins.
-    static func of(
-        requestMethodIsHead: Bool,
-        status: Int,
-        transferEncoding: [String],
-        contentLength: [String]
-    ) -> ResponseFraming {
-        if requestMethodIsHead || (100..<200).contains(status) || status == 204 || status == 304 {
-            return .noBody
-        }
-        if let last = transferEncoding.flatMap({ $0.split(separator: ",") }).last {
-            return last.trimmingHTTPWhitespace().equalsIgnoringASCIICase("chunked") ? .chunked : .untilClose
-        }
-        if let first = contentLength.first, let length = Int64(first.trimmingHTTPWhitespace()), length >= 0 {
-            return .contentLength(length)
-        }
-        return .untilClose
-    }
 }
 
 /// The one place that decides whether a connection may carry another request (RFC 9112 §9.3).

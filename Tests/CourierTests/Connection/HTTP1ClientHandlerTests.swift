@@ -202,6 +202,60 @@ import Testing
         #expect(inBody.ends.values == [false])
     }
 
+    /// On flush, answers at once and closes, as NIO does when a flush finds the connection reset (it reads what
+    /// is left, then closes, before the flush returns).
+    final class AnswerAndCloseOnFlush: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = ByteBuffer
+        let answer: String
+        var fired = false
+        init(answer: String) { self.answer = answer }
+        func flush(context: ChannelHandlerContext) {
+            context.flush()
+            guard !fired else { return }
+            fired = true
+            context.fireChannelRead(NIOAny(ByteBuffer(string: answer)))
+            context.close(promise: nil)
+        }
+    }
+
+    @Test func readsAndTheCloseDuringAParseWaitForIt() throws {
+        let harness = try Harness()
+        let (exchange, written) = try harness.start(headers: ["Expect": "100-continue"])
+        #expect(!written.contains("\r\n\r\nhi"))
+        // The 100 makes the exchange write and flush its body from inside the parse; the flush delivers the
+        // final response and the close re-entrantly.
+        try harness.channel.pipeline.syncOperations.addHandler(
+            AnswerAndCloseOnFlush(answer: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), position: .first)
+        harness.receive("HTTP/1.1 100 Continue\r\n\r\n")
+        #expect(try exchange.responseFuture.wait().status == .ok)
+        #expect(exchange.bodyEndedNormally)
+        #expect(!harness.channel.isActive)
+        #expect(harness.ends.values.count == 1)
+    }
+
+    @Test func emptyLinesOnAnIdleConnectionAreTolerated() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n")
+        _ = try exchange.responseFuture.wait()
+        harness.receive("\r\n")
+        #expect(harness.channel.isActive)
+        #expect(harness.ends.values == [true])
+        let (second, _) = try harness.start(.GET, body: nil)
+        harness.receive("HTTP/1.1 204 No Content\r\n\r\n")
+        #expect(try second.responseFuture.wait().status == .noContent)
+    }
+
+    @Test func chunkedFramingInAnHTTP10ResponseIsReadButTheConnectionNotReused() throws {
+        let harness = try Harness()
+        let (exchange, _) = try harness.start()
+        harness.receive("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+        #expect(try exchange.responseFuture.wait().status == .ok)
+        #expect(exchange.bodyEndedNormally)
+        #expect(harness.ends.values == [false])
+        #expect(!harness.channel.isActive)
+    }
+
     @Test func theConnectionClosingBeforeAResponseFailsTheExchange() throws {
         let harness = try Harness()
         let (exchange, _) = try harness.start()

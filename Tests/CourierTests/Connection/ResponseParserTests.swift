@@ -83,6 +83,9 @@ import Testing
         Valid(name: "OWS around values, obs-text, repeated equal lengths",
               input: "HTTP/1.1 200 OK\r\nX-A: \t spaced \t\r\nX-B: caf\u{E9}\r\nContent-Length: 2, 2\r\n\r\nok",
               events: ["head 200 1 OK|X-A=spaced;X-B=café;Content-Length=2, 2", "body ok", "end"]),
+        Valid(name: "empty lines before a status line are skipped",
+              input: "\r\n\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx\r\nHTTP/1.1 204 No Content\r\n\r\n",
+              events: ["head 200 1 OK|Content-Length=1", "body x", "end", "head 204 1 No Content|", "end"]),
         Valid(name: "a clean close between responses", input: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
               events: ["head 200 1 OK|Content-Length=1", "body x", "end"], eof: true),
     ]
@@ -115,7 +118,6 @@ import Testing
         Invalid(input: "HTTP/1.1 2000 OK\r\n\r\n", failure: .malformed("the status code is not valid")),
         Invalid(input: "HTTP/1.1 099 Low\r\n\r\n", failure: .malformed("the status code is not valid")),
         Invalid(input: "HTTP/1.1  200 OK\r\n\r\n", failure: .malformed("the status code is not valid")),
-        Invalid(input: "\r\nHTTP/1.1 200 OK\r\n\r\n", failure: .malformed("the status line is not valid HTTP/1.x")),
         Invalid(input: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
                 failure: .malformed("the response framing is invalid (Transfer-Encoding together with Content-Length): refusing it")),
         Invalid(input: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
@@ -182,6 +184,40 @@ import Testing
         #expect(head.response.headerFields.map(\.name.rawName) == [
             "connection", "KEEP-ALIVE", "Server", "Content-Length", "Connection", "content-length",
         ])
+    }
+
+    /// The framing the parser decides, which the exchange's keep-alive decision uses too (RFC 9112 §6.3).
+    @Test func framingFollowsRFC9112Section6_3() throws {
+        func framing(head isHEAD: Bool = false, _ status: Int, _ fields: String = "") throws -> ResponseFraming? {
+            var parser = ResponseParser()
+            parser.requestSent(isHEAD: isHEAD)
+            var buffer = ByteBuffer(string: "HTTP/1.1 \(status) X\r\n\(fields)\r\n")
+            var found: ResponseFraming?
+            try parser.parse(&buffer) { event in if case .head(let head) = event, found == nil { found = head.framing } }
+            return found
+        }
+        #expect(try framing(head: true, 200, "Content-Length: 100\r\n") == .noBody)
+        #expect(try framing(204, "Content-Length: 5\r\n") == .noBody)
+        #expect(try framing(304) == .noBody)
+        #expect(try framing(103) == .noBody)
+        #expect(try framing(200, "Transfer-Encoding: chunked\r\n") == .chunked)
+        #expect(try framing(200, "Transfer-Encoding: gzip, Chunked\r\n") == .chunked)
+        #expect(try framing(200, "Transfer-Encoding: gzip\r\n") == .untilClose)
+        #expect(try framing(200, "Content-Length: 42\r\n") == .contentLength(42))
+        #expect(try framing(200, "Content-Length: 0\r\n") == .contentLength(0))
+        #expect(try framing(200, "Content-Length: 5, 5\r\nContent-Length: 5\r\n") == .contentLength(5))
+        #expect(try framing(200) == .untilClose)
+    }
+
+    @Test func aStatusLineTricklingInIsCheckedOnceAndStillRefusedWhenWrong() {
+        // A long valid head arriving a few bytes at a time completes; a wrong status line is refused as soon as
+        // its line ends, however it is split.
+        let head = "HTTP/1.1 200 OK\r\nX-Long: " + String(repeating: "v", count: 5_000) + "\r\nContent-Length: 0\r\n\r\n"
+        let input = Self.bytes(head)
+        let pieces = Self.run(input, splits: Array(stride(from: 3, to: input.count, by: 3)))
+        #expect(pieces.failure == nil && pieces.events.count == 2)
+        let wrong = Self.bytes("HTTP/1.1 20x OK\r\nX-A: b\r\n")
+        #expect(Self.run(wrong, splits: Array(1..<wrong.count)).failure == .malformed("the status code is not valid"))
     }
 
     @Test func aPeerThatIsNotHTTPIsRefusedBeforeItsHeadCouldEnd() {

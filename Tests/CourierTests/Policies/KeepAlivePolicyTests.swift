@@ -86,21 +86,4 @@ import Testing
         #expect(ConnectionTokens(headerValues: ["closed", "keepalive"]) == Self.none)
         #expect(ConnectionTokens(headerValues: []) == Self.none)
     }
-
-    @Test func framingFollowsRFC9112Section6_3() {
-        func framing(head: Bool = false, _ status: Int, te: [String] = [], cl: [String] = []) -> ResponseFraming {
-            ResponseFraming.of(requestMethodIsHead: head, status: status, transferEncoding: te, contentLength: cl)
-        }
-        #expect(framing(head: true, 200, cl: ["100"]) == .noBody)
-        #expect(framing(204, cl: ["5"]) == .noBody)
-        #expect(framing(304) == .noBody)
-        #expect(framing(103) == .noBody)
-        #expect(framing(200, te: ["chunked"]) == .chunked)
-        #expect(framing(200, te: ["gzip, Chunked"]) == .chunked)
-        #expect(framing(200, te: ["gzip"]) == .untilClose)
-        #expect(framing(200, cl: ["42"]) == .contentLength(42))
-        #expect(framing(200, cl: [" 0 "]) == .contentLength(0))
-        #expect(framing(200) == .untilClose)
-        #expect(framing(200, cl: ["-1"]) == .untilClose)
-    }
 }
