@@ -27,6 +27,19 @@ final class ConnectionPool: Sendable {
         var opened = 0
         var openedAt: [Int: ContinuousClock.Instant] = [:]
         var closedByReason: [String: Int] = [:]
+
+        /// The gauges' figures: connections open, idle and leased.
+        var gauges: (open: Int, idle: Int, leased: Int) {
+            (machine.connectionCount, machine.idleCount, machine.leasedCount)
+        }
+
+        /// The instant the sweep timer must fire at, when one is due (an idle connection exists) and none is armed;
+        /// it then counts as armed, and the caller arms it (``ConnectionPool/scheduleSweep(at:)``).
+        mutating func claimSweep() -> ContinuousClock.Instant? {
+            guard !sweepScheduled, let expiry = machine.nextExpiry else { return nil }
+            sweepScheduled = true
+            return expiry
+        }
     }
 
     private let state: Mutex<State>
@@ -40,7 +53,7 @@ final class ConnectionPool: Sendable {
     private let maxConnectionsPerHost: Int
     let metrics: PoolMetrics
     /// Requests passed to `execute` and attempts sent again: counted without the pool's lock.
-    private let requests = Atomic<Int>(0)
+    private let requestsCounted = Atomic<Int>(0)
     private let retriesCounted = Atomic<Int>(0)
 
     /// The calling thread's loop when it is one of the group's: a request from a task on one of
@@ -149,7 +162,7 @@ final class ConnectionPool: Sendable {
         if Task.isCancelled { throw CourierError.cancelled }
         let now = ContinuousClock.now
         let callerLoop = requester.map { ObjectIdentifier($0) }
-        let leased = state.withLock { state -> (Lease, open: Int, idle: Int, leased: Int)? in
+        let leased = state.withLock { state -> (Lease, gauges: (open: Int, idle: Int, leased: Int))? in
             // With a caller on one of the loops, an idle connection on that loop is preferred among the last 8
             // idle (its requests are then read and written on the caller's thread), else the most recently idle.
             let connections = state.connections
@@ -160,13 +173,10 @@ final class ConnectionPool: Sendable {
             else { return nil }
             // Connections enter and leave `connections` under the same lock as the machine's.
             guard let connection = connections[id] else { preconditionFailure("leased connection \(id) is not known") }
-            return (
-                Lease(connection: connection, reused: true, idleTime: idleTime), state.machine.connectionCount,
-                state.machine.idleCount, state.machine.leasedCount
-            )
+            return (Lease(connection: connection, reused: true, idleTime: idleTime), state.gauges)
         }
         guard let leased else { return nil }
-        metrics.recordGauges(open: leased.open, idle: leased.idle, leased: leased.leased)
+        metrics.recordGauges(leased.gauges)
         return leased.0
     }
 
@@ -347,18 +357,12 @@ final class ConnectionPool: Sendable {
     /// read together (two event loops releasing at once otherwise meet on the lock several times per request).
     private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints, reason: PoolStateMachine.CloseReason) {
         let now = ContinuousClock.now
-        let (actions, open, idle, leased, sweepAt) = state.withLock {
-            state -> ([PoolStateMachine.Action], Int, Int, Int, ContinuousClock.Instant?) in
+        let (actions, gauges, sweepAt) = state.withLock { state in
             let actions = state.machine.released(id, reusable: reusable, now: now, hints: hints, closeReason: reason)
-            var sweepAt: ContinuousClock.Instant?
-            if reusable, !state.sweepScheduled, let expiry = state.machine.nextExpiry {
-                state.sweepScheduled = true
-                sweepAt = expiry
-            }
-            return (actions, state.machine.connectionCount, state.machine.idleCount, state.machine.leasedCount, sweepAt)
+            return (actions, state.gauges, reusable ? state.claimSweep() : nil)
         }
         run(actions)
-        metrics.recordGauges(open: open, idle: idle, leased: leased)
+        metrics.recordGauges(gauges)
         if let sweepAt { scheduleSweep(at: sweepAt) }
     }
 
@@ -388,13 +392,7 @@ final class ConnectionPool: Sendable {
 
     /// One sweep timer per pool, armed only while idle connections exist; it fires at the earliest expiry.
     private func scheduleSweepIfNeeded() {
-        let expiry = state.withLock { state -> ContinuousClock.Instant? in
-            guard !state.sweepScheduled, let expiry = state.machine.nextExpiry else { return nil }
-            state.sweepScheduled = true
-            return expiry
-        }
-        guard let expiry else { return }
-        scheduleSweep(at: expiry)
+        if let expiry = state.withLock({ $0.claimSweep() }) { scheduleSweep(at: expiry) }
     }
 
     /// Arms the sweep timer (the caller set `sweepScheduled`).
@@ -414,15 +412,12 @@ final class ConnectionPool: Sendable {
 
 extension ConnectionPool {
     private func updateGauges() {
-        let (open, idle, leased) = state.withLock {
-            ($0.machine.connectionCount, $0.machine.idleCount, $0.machine.leasedCount)
-        }
-        metrics.recordGauges(open: open, idle: idle, leased: leased)
+        metrics.recordGauges(state.withLock { $0.gauges })
     }
 
     /// Counts a request passed to `execute`.
     func countRequest() {
-        requests.add(1, ordering: .relaxed)
+        requestsCounted.add(1, ordering: .relaxed)
         metrics.requests.increment()
     }
 
@@ -478,7 +473,7 @@ extension ConnectionPool {
                 budgetPeakInUse: peakInUse,
                 connectionsOpened: state.opened,
                 connectionsClosed: state.closedByReason,
-                requests: requests.load(ordering: .relaxed),
+                requests: requestsCounted.load(ordering: .relaxed),
                 retries: retriesCounted.load(ordering: .relaxed),
                 descriptorExhaustionEvents: state.machine.exhaustionEvents,
                 connectionCap: state.machine.connectionCap)

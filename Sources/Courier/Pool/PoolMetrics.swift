@@ -39,9 +39,10 @@ struct PoolMetrics: Sendable {
         descriptorExhaustion = Counter(label: "courier_descriptor_exhaustion_total", factory: factory)
     }
 
-    func recordGauges(open: Int, idle: Int, leased: Int) {
-        self.open.record(open)
-        self.idle.record(idle)
-        self.leased.record(leased)
+    /// Records connections open, idle and leased now.
+    func recordGauges(_ gauges: (open: Int, idle: Int, leased: Int)) {
+        open.record(gauges.open)
+        idle.record(gauges.idle)
+        leased.record(gauges.leased)
     }
 }
