@@ -305,12 +305,13 @@ struct ResponseParser {
                 throw .malformed(
                     "the response framing is invalid (Transfer-Encoding together with Content-Length): refusing it")
             }
-            let codings = transferEncoding.flatMap { $0.split(separator: ",") }
-                .map { $0.trimmingSpaces().lowercased() }
+            // Coding names compared without regard to ASCII case only (Unicode case folding would take, for
+            // example, a Kelvin sign for a "k").
+            let codings = transferEncoding.flatMap { $0.split(separator: ",") }.map { $0.trimmingHTTPWhitespace() }
             guard !codings.contains(where: \.isEmpty) else { throw .malformed("Transfer-Encoding has an empty coding") }
-            let chunkedCount = codings.filter { $0 == "chunked" }.count
+            let chunkedCount = codings.filter { $0.equalsIgnoringASCIICase("chunked") }.count
             if chunkedCount == 0 { return .untilClose }
-            guard chunkedCount == 1, codings.last == "chunked" else {
+            guard chunkedCount == 1, codings.last?.equalsIgnoringASCIICase("chunked") == true else {
                 throw .malformed("Transfer-Encoding applies chunked more than once or not last")
             }
             return .chunked
@@ -318,7 +319,7 @@ struct ResponseParser {
         guard !contentLength.isEmpty else { return .untilClose }
         var length: Int64? = nil
         for value in contentLength.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
-            let text = value.trimmingSpaces()
+            let text = value.trimmingHTTPWhitespace()
             guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
                 let parsed = Int64(text)
             else {
@@ -562,15 +563,5 @@ extension ResponseParser.Head {
         case .transferEncoding: transferEncoding.append(value)
         case .other: break
         }
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate func trimmingSpaces() -> Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return text
     }
 }

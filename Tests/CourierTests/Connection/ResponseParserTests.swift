@@ -207,6 +207,9 @@ import Testing
         #expect(try framing(200, "Content-Length: 0\r\n") == .contentLength(0))
         #expect(try framing(200, "Content-Length: 5, 5\r\nContent-Length: 5\r\n") == .contentLength(5))
         #expect(try framing(200) == .untilClose)
+        // Only ASCII letters match without regard to case: a Kelvin sign is not a "k".
+        #expect(try framing(200, "Transfer-Encoding: CHUNKED\r\n") == .chunked)
+        #expect(try framing(200, "Transfer-Encoding: chun\u{212A}ed\r\n") == .untilClose)
     }
 
     @Test func aStatusLineTricklingInIsCheckedOnceAndStillRefusedWhenWrong() {
