@@ -124,7 +124,6 @@ struct ResponseParser {
         while buffer.readableBytes > 0 {
             switch state {
             case .done:
-                state = .done
                 throw .malformed("unexpected bytes follow the response")
             case .head(let scanned):
                 if scanned == 0, let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
@@ -142,11 +141,11 @@ struct ResponseParser {
                     if !statusLineChecked {
                         statusLineChecked = try Self.checkStart(buffer, searchingFrom: scanned)
                     }
-                    if buffer.readableBytes > maxHeadBytes { throw fail(.headTooLarge) }
+                    if buffer.readableBytes > maxHeadBytes { throw .headTooLarge }
                     state = .head(scanned: buffer.readableBytes)
                     return
                 }
-                guard end <= maxHeadBytes else { throw fail(.headTooLarge) }
+                guard end <= maxHeadBytes else { throw .headTooLarge }
                 let headBytes = buffer.readSlice(length: end)!
                 try headReceived(headBytes, emit: emit)
             case .fixed(let remaining):
@@ -161,10 +160,10 @@ struct ResponseParser {
                 emit(.body(buffer.readSlice(length: buffer.readableBytes)!))
             case .chunkSize:
                 guard let lineEnd = Self.lineEnd(in: buffer, from: 0) else {
-                    if buffer.readableBytes > Self.maxChunkLine { throw fail(.malformed("a chunk-size line is too long")) }
+                    if buffer.readableBytes > Self.maxChunkLine { throw .malformed("a chunk-size line is too long") }
                     return
                 }
-                guard lineEnd.next <= Self.maxChunkLine + 2 else { throw fail(.malformed("a chunk-size line is too long")) }
+                guard lineEnd.next <= Self.maxChunkLine + 2 else { throw .malformed("a chunk-size line is too long") }
                 let size = try Self.chunkSize(buffer, length: lineEnd.content)
                 buffer.moveReaderIndex(forwardBy: lineEnd.next)
                 state = size == 0 ? .trailers(scanned: 0) : .chunkData(remaining: size)
@@ -180,12 +179,12 @@ struct ResponseParser {
                 } else if first == UInt8(ascii: "\r") {
                     guard buffer.readableBytes >= 2 else { return }
                     guard buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
-                        throw fail(.malformed("a chunk's data is not followed by CRLF"))
+                        throw .malformed("a chunk's data is not followed by CRLF")
                     }
                     buffer.moveReaderIndex(forwardBy: 2)
                     state = .chunkSize
                 } else {
-                    throw fail(.malformed("a chunk's data is not followed by CRLF (the chunk is longer than its size)"))
+                    throw .malformed("a chunk's data is not followed by CRLF (the chunk is longer than its size)")
                 }
             case .trailers(let scanned):
                 // The trailer section ends with an empty line; with no trailers that is the very next line.
@@ -202,15 +201,15 @@ struct ResponseParser {
                             responseEnded(emit: emit)
                             continue
                         }
-                        throw fail(.malformed("the response breaks HTTP/1.1 syntax (a bare CR)"))
+                        throw .malformed("the response breaks HTTP/1.1 syntax (a bare CR)")
                     }
                 }
                 guard let end = Self.blankLine(in: buffer, from: scanned) else {
-                    if buffer.readableBytes > maxHeadBytes { throw fail(.headTooLarge) }
+                    if buffer.readableBytes > maxHeadBytes { throw .headTooLarge }
                     state = .trailers(scanned: buffer.readableBytes)
                     return
                 }
-                guard end <= maxHeadBytes else { throw fail(.headTooLarge) }
+                guard end <= maxHeadBytes else { throw .headTooLarge }
                 let trailerBytes = buffer.readSlice(length: end)!
                 // Trailers are checked like header fields and then dropped (nothing in Courier uses them).
                 var trailers = Head(minorVersion: 1, response: HTTPResponse(status: .ok))
@@ -222,23 +221,20 @@ struct ResponseParser {
 
     /// The connection ended (EOF): ends a body delimited by the close; fails a response cut short.
     mutating func finish(emit: (Event) -> Void) throws(Failure) {
-        switch state {
+        let ended = state
+        state = .done
+        switch ended {
         case .untilClose:
-            state = .done
             emit(.end)
         case .head(let scanned):
             // Nothing of a next response arrived: a clean close between responses.
-            if scanned > 0 { throw fail(.truncated(inHead: true)) }
-            state = .done
+            if scanned > 0 { throw .truncated(inHead: true) }
         case .done:
             return
         case .fixed, .chunkSize, .chunkData, .chunkDataEnd, .trailers:
-            throw fail(.truncated(inHead: false))
+            throw .truncated(inHead: false)
         }
     }
-
-    /// `buffer` holds no bytes that were not consumed; a head must start from nothing.
-    var isBetweenResponses: Bool { state == .head(scanned: 0) }
 
     // MARK: Head
 
@@ -257,22 +253,13 @@ struct ResponseParser {
         }
         let isHEAD = pendingStart < pendingHEAD.count ? pendingHEAD[pendingStart] : false
         if pendingStart < pendingHEAD.count { pendingStart += 1 }
-        let framing: Framing = isHEAD || code == 204 || code == 304 ? .length(0) : try Self.framing(head)
-        switch framing {
-        case _ where isHEAD || code == 204 || code == 304: head.framing = .noBody
-        case .length(let length): head.framing = .contentLength(length)
-        case .chunked: head.framing = .chunked
-        case .untilClose: head.framing = .untilClose
-        }
+        head.framing = isHEAD || code == 204 || code == 304 ? .noBody : try Self.framing(head)
         emit(.head(head))
-        switch framing {
-        case .length(let length):
-            if length == 0 {
-                emit(.end)
-                state = .head(scanned: 0)
-            } else {
-                state = .fixed(remaining: length)
-            }
+        switch head.framing {
+        case .noBody, .contentLength(0):
+            responseEnded(emit: emit)
+        case .contentLength(let length):
+            state = .fixed(remaining: length)
         case .chunked:
             state = .chunkSize
         case .untilClose:
@@ -285,19 +272,9 @@ struct ResponseParser {
         state = .head(scanned: 0)
     }
 
-    private mutating func fail(_ failure: Failure) -> Failure {
-        state = .done
-        return failure
-    }
-
-    enum Framing: Equatable {
-        case length(Int64)
-        case chunked
-        case untilClose
-    }
 
     /// How the body is delimited (RFC 9112 §6.3), for a response that has one.
-    static func framing(_ head: Head) throws(Failure) -> Framing {
+    static func framing(_ head: Head) throws(Failure) -> ResponseFraming {
         let transferEncoding = head.transferEncoding
         let contentLength = head.contentLength
         if !transferEncoding.isEmpty {
@@ -331,7 +308,7 @@ struct ResponseParser {
             }
             length = parsed
         }
-        return .length(length!)
+        return .contentLength(length!)
     }
 
     /// `HTTP/1.x SP 3DIGIT [SP reason] EOL` → (minor version, code, reason, index after the line).
