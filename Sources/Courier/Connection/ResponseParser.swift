@@ -526,8 +526,8 @@ struct ResponseParser {
 extension ResponseParser.Head {
     /// Appends a field whose name was checked to be a token and whose value to hold field-value bytes only
     /// (trimmed), and notes the values the policies read. An ASCII value is valid for swift-http-types as it is
-    /// (the parser allows no control characters but HTAB inside); any other is taken as
-    /// `HTTPField(name:lenientValue:)` takes it, as ``HTTPField/init(name:receivedValue:)`` would.
+    /// (the parser allows no control characters but HTAB inside), so it is stored without a copy; any other is
+    /// taken as `HTTPField(name:lenientValue:)` takes it.
     mutating func add(name: String, kind: ResponseParser.FieldKind, value: String, isASCII: Bool) {
         // A token is a valid field name, so this always succeeds; the guard keeps a mistake from trapping.
         guard let fieldName = HTTPField.Name(commonOrParsed: name) else { return }
