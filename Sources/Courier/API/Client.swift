@@ -47,6 +47,10 @@ public final class Client: Sendable {
     /// idle connection on the caller's loop is preferred over a more recently idle one elsewhere (among the 8 most
     /// recently idle). The same conditions as for ``taskExecutor`` apply.
     public let taskExecutors: [any TaskExecutor]
+    /// ``Configuration/Limits/drainTimeout`` and ``Configuration/Limits/expectContinueTimeout`` as NIO time
+    /// amounts, converted once (a `Duration` conversion costs a 128-bit division).
+    private let drainTimeout: TimeAmount
+    private let expectContinueTimeout: TimeAmount
     /// The last URL parsed and its target: requests to one URL skip parsing it again.
     private let lastTarget = Mutex<(url: URL, target: RequestTarget)?>(nil)
 
@@ -60,6 +64,8 @@ public final class Client: Sendable {
         eventLoopGroup: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.configuration = configuration
+        self.drainTimeout = configuration.limits.drainTimeout.timeAmount
+        self.expectContinueTimeout = configuration.limits.expectContinueTimeout.timeAmount
         self.pool = ConnectionPool(configuration: configuration, group: eventLoopGroup)
         let executors = eventLoopGroup.makeIterator().map { EventLoopTaskExecutor(eventLoop: $0) }
         let home = eventLoopGroup.next()
@@ -121,7 +127,10 @@ public final class Client: Sendable {
         }
         pool.countRequest()
         let idempotent = RetryDecision.isIdempotent(request.method)
-        let hasKey = request.headerFields.contains { $0.name.canonicalName == "idempotency-key" }
+        // Lengths first: comparing two different strings takes the standard library's slow path.
+        let hasKey = request.headerFields.contains {
+            $0.name.canonicalName.utf8.count == 15 && $0.name.canonicalName == "idempotency-key"
+        }
         // A stream is made once: it can be sent again only if no chunk of it was read.
         var stream: BodyChunkSource? = nil
         if case .stream(_, let makeSource) = request.body?.storage { stream = makeSource() }
@@ -163,10 +172,11 @@ public final class Client: Sendable {
                 contentLength: contentLength,
                 settings: .init(
                     maxDrainBytes: configuration.limits.maxDrainBytes,
-                    drainTimeout: configuration.limits.drainTimeout.timeAmount,
-                    expectContinueTimeout: configuration.limits.expectContinueTimeout.timeAmount,
+                    drainTimeout: drainTimeout,
+                    expectContinueTimeout: expectContinueTimeout,
                     responseHeadTimeout: configuration.timeouts.responseHead,
-                    deadline: deadline.map { (NIODeadline.now() + ContinuousClock.now.duration(to: $0.at).timeAmount, $0.timeout) }
+                    deadline: deadline.map { (NIODeadline.now() + ContinuousClock.now.duration(to: $0.at).timeAmount, $0.timeout) },
+                    recordsTimings: request.onTimings != nil
                 )
             )
             connection.start(exchange)

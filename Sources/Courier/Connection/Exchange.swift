@@ -38,7 +38,8 @@ final class Exchange: @unchecked Sendable {
         var bodyBytesSent: Int64 = 0
         /// Some part of a response (an interim one included) arrived.
         var responseStarted = false
-        /// When the exchange started, the request was fully written, and the first response part arrived.
+        /// When the exchange started, the request was fully written, and the first response part arrived (kept
+        /// only when ``Settings/recordsTimings``).
         var startedAt: ContinuousClock.Instant? = nil
         var requestSentAt: ContinuousClock.Instant? = nil
         var firstResponseAt: ContinuousClock.Instant? = nil
@@ -75,6 +76,9 @@ final class Exchange: @unchecked Sendable {
         var responseHeadTimeout: Duration? = nil
         /// When the whole request must have ended, and its length for the error; `nil`: none.
         var deadline: (at: NIODeadline, timeout: Duration)? = nil
+        /// Whether to note when the request started, was written and was answered (``phaseDurations``): three
+        /// clock readings per request that only a caller asking for `Request.onTimings` needs.
+        var recordsTimings = false
     }
 
     let eventLoop: EventLoop
@@ -90,16 +94,24 @@ final class Exchange: @unchecked Sendable {
     private let shared = NIOLockedValueBox(Shared())
 
     // Event-loop state.
-    private weak var handler: HTTP1ClientHandler?
+    /// The connection's handler while the exchange runs; released when it ends. Held strongly: a weak reference
+    /// gives the handler a side table, which makes every retain and release of it (several per request in the
+    /// pipeline) take the runtime's slow path.
+    private var handler: HTTP1ClientHandler?
     private var context: ChannelHandlerContext?
     private(set) var requestPhase: RequestPhase = .complete {
         didSet {
             if requestPhase == .complete {
-                shared.withLockedValue { if $0.requestSentAt == nil { $0.requestSentAt = .now } }
+                if settings.recordsTimings {
+                    let now = ContinuousClock.now
+                    shared.withLockedValue { if $0.requestSentAt == nil { $0.requestSentAt = now } }
+                }
                 armResponseHeadTimer()
             }
         }
     }
+    /// Some part of a response arrived (the event loop's copy of `Shared.responseStarted`).
+    private var sawResponse = false
     /// The response-head and deadline timers, armed only when configured (none per request by default).
     private var headTimer: Scheduled<Void>?
     private var deadlineTimer: Scheduled<Void>?
@@ -303,9 +315,10 @@ final class Exchange: @unchecked Sendable {
             return
         }
         let inlineBytes = !expectContinue && !streamsBody ? Int64(inlineBody?.readableBytes ?? 0) : 0
+        let now = settings.recordsTimings ? ContinuousClock.now : nil
         shared.withLockedValue {
             $0.wroteAnything = true
-            $0.startedAt = .now
+            $0.startedAt = now
             $0.bodyBytesSent = inlineBytes
         }
         if let deadline = settings.deadline {
@@ -333,10 +346,12 @@ final class Exchange: @unchecked Sendable {
         guard !finished else { return }
         switch part {
         case .head(let head):
-            if responsePhase == .waitingForHead, !shared.withLockedValue({ $0.responseStarted }) {
+            if !sawResponse {
+                sawResponse = true
+                let now = settings.recordsTimings ? ContinuousClock.now : nil
                 shared.withLockedValue {
                     $0.responseStarted = true
-                    $0.firstResponseAt = .now
+                    $0.firstResponseAt = now
                 }
             }
             receivedHead(head)
@@ -610,8 +625,9 @@ final class Exchange: @unchecked Sendable {
         writerPromise?.succeed(false)
         writerPromise = nil
         let closedBeforeResponse: Bool
-        if case .connectionClosedBeforeResponse = error { closedBeforeResponse = !shared.withLockedValue { $0.responseStarted } } else { closedBeforeResponse = false }
+        if case .connectionClosedBeforeResponse = error { closedBeforeResponse = !sawResponse } else { closedBeforeResponse = false }
         handler?.exchangeEnded(self, reusable: false, hints: hints, closeReason: closedBeforeResponse ? .closedBeforeResponse : .error)
+        handler = nil
         markFinished()
     }
 
@@ -625,6 +641,7 @@ final class Exchange: @unchecked Sendable {
         writerPromise?.succeed(false)
         writerPromise = nil
         handler?.exchangeEnded(self, reusable: false, hints: hints, closeReason: .unreadBody)
+        handler = nil
         markFinished()
     }
 
@@ -649,6 +666,7 @@ final class Exchange: @unchecked Sendable {
         let reason: PoolStateMachine.CloseReason =
             hints.maxRequests == 0 ? .keepAliveMax : requestPhase == .abandoned ? .requestIncomplete : .connectionClose
         handler?.exchangeEnded(self, reusable: reusable && hints.maxRequests != 0, hints: hints, closeReason: reason)
+        handler = nil
         markFinished()
     }
 }

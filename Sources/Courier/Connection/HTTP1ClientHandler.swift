@@ -277,11 +277,13 @@ final class HTTP1ClientHandler: ChannelDuplexHandler {
     // MARK: Stall detection
 
     /// One timer per connection, armed when an exchange starts and none is pending; it re-arms itself only while
-    /// an exchange is active, so the steady state schedules nothing per request.
+    /// an exchange is active, so the steady state schedules nothing per request. The timer holds the handler
+    /// strongly (a weak reference would give it a side table and slow down its every retain and release);
+    /// `handlerRemoved` cancels it, which releases the handler.
     private func armStallTimer() {
         guard stallTimer == nil, let context else { return }
-        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastProgress + stallTimeout) { [weak self] in
-            self?.stallTimerFired()
+        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastProgress + stallTimeout) {
+            self.stallTimerFired()
         }
     }
 

@@ -30,11 +30,23 @@ struct RequestHead: Sendable {
         bytes = ByteBuffer()
         bytes.reserveCapacity(capacity)
         Self.write(method, " ", uri, " HTTP/1.1\r\n", to: &bytes)
-        isHEAD = method == "HEAD"
-        switch method {
-        case "TRACE": methodBody = .no
-        case "POST", "PUT", "PATCH": methodBody = .yes
-        default: methodBody = .unlikely
+        // Comparing two different strings takes the standard library's slow path; the length and first byte
+        // rule out every other method first, so each comparison below is made only where it is likely equal.
+        let utf8 = method.utf8
+        switch (utf8.count, utf8.first) {
+        case (4, UInt8(ascii: "H")?) where method == "HEAD":
+            isHEAD = true
+            methodBody = .unlikely
+        case (5, UInt8(ascii: "T")?) where method == "TRACE":
+            isHEAD = false
+            methodBody = .no
+        case (4, UInt8(ascii: "P")?) where method == "POST", (3, UInt8(ascii: "P")?) where method == "PUT",
+            (5, UInt8(ascii: "P")?) where method == "PATCH":
+            isHEAD = false
+            methodBody = .yes
+        default:
+            isHEAD = false
+            methodBody = .unlikely
         }
     }
 
@@ -61,16 +73,14 @@ struct RequestHead: Sendable {
             second.withUTF8 { b in
                 let total = a.count + separator.utf8CodeUnitCount + b.count + end.utf8CodeUnitCount
                 buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
-                    var offset = 0
-                    func copy(_ part: UnsafeRawBufferPointer) {
-                        guard !part.isEmpty else { return }
-                        UnsafeMutableRawBufferPointer(rebasing: out[offset..<(offset + part.count)]).copyMemory(from: part)
-                        offset += part.count
-                    }
-                    copy(UnsafeRawBufferPointer(a))
-                    copy(UnsafeRawBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount))
-                    copy(UnsafeRawBufferPointer(b))
-                    copy(UnsafeRawBufferPointer(start: end.utf8Start, count: end.utf8CodeUnitCount))
+                    var next = out.baseAddress!
+                    if let start = a.baseAddress { next.copyMemory(from: start, byteCount: a.count) }
+                    next += a.count
+                    next.copyMemory(from: separator.utf8Start, byteCount: separator.utf8CodeUnitCount)
+                    next += separator.utf8CodeUnitCount
+                    if let start = b.baseAddress { next.copyMemory(from: start, byteCount: b.count) }
+                    next += b.count
+                    next.copyMemory(from: end.utf8Start, byteCount: end.utf8CodeUnitCount)
                     return total
                 }
             }
@@ -104,26 +114,26 @@ struct RequestHead: Sendable {
         case .chunked:
             break
         }
-        if !request.headerFields.contains(where: { $0.name.canonicalName == "host" }) {
+        // One pass over the caller's fields notes which of the fields Courier would add are already there (the
+        // name lookups of HTTPFields build a hash index per request).
+        var present = CallerFields()
+        for field in request.headerFields { present.note(field.name.canonicalName) }
+        if !present.host {
             add("Host", target.hostHeader)
         }
-        for field in request.headerFields {
-            switch field.name {
-            case .contentLength, .transferEncoding: continue
-            default: add(field.name.rawName, field.value)
-            }
+        for field in request.headerFields where !CallerFields.isFraming(field.name.canonicalName) {
+            add(field.name.rawName, field.value)
         }
-        if let authorization = target.basicAuthorization, request.headerFields[.authorization] == nil {
+        if let authorization = target.basicAuthorization, !present.authorization {
             add("Authorization", authorization)
         }
-        if let credentials = proxy?.credentials, request.headerFields[.proxyAuthorization] == nil {
+        if let credentials = proxy?.credentials, !present.proxyAuthorization {
             add("Proxy-Authorization", credentials.basicAuthorization)
         }
-        if request.headerFields[.userAgent] == nil {
+        if !present.userAgent {
             add("User-Agent", "courier/0.1")
         }
-        let close =
-            request.closeConnection && !ConnectionTokens(headerValues: request.headerFields[values: .connection]).close
+        let close = request.closeConnection && !ConnectionTokens(headerValues: connectionValues).close
         finishFraming(contentLength: contentLength, chunked: framing == .chunked, close: close)
     }
 
@@ -176,5 +186,34 @@ struct RequestHead: Sendable {
         }
         for (name, value) in headers { add(name, value) }
         bytes.writeStaticString("\r\n")
+    }
+}
+
+/// Which of the fields Courier adds to a request head the caller set itself.
+private struct CallerFields {
+    var host = false
+    var authorization = false
+    var proxyAuthorization = false
+    var userAgent = false
+
+    /// Notes a canonical (lower-case) field name. Names are told apart by length first, so a string comparison
+    /// is made only where it can match.
+    mutating func note(_ name: String) {
+        switch name.utf8.count {
+        case 4 where name == "host": host = true
+        case 10 where name == "user-agent": userAgent = true
+        case 13 where name == "authorization": authorization = true
+        case 19 where name == "proxy-authorization": proxyAuthorization = true
+        default: break
+        }
+    }
+
+    /// `content-length` or `transfer-encoding` (a canonical name): Courier writes the framing field itself.
+    static func isFraming(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 14: return name == "content-length"
+        case 17: return name == "transfer-encoding"
+        default: return false
+        }
     }
 }

@@ -1,6 +1,14 @@
 import HTTPTypes
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A strict, incremental HTTP/1.1 response parser (RFC 9112), written for the client's one job: read responses to
 /// the requests it sent, one at a time. Pure: bytes in, events out, no I/O and no clock.
 ///
@@ -317,7 +325,7 @@ struct ResponseParser {
         guard let line = lineEnd(in: bytes, from: 0) else { throw invalid }
         return try Self.withBytes(bytes) { raw throws(Failure) in
             let text = raw[0..<line.content]
-            guard text.count >= 12, text.starts(with: "HTTP/1.".utf8) else { throw invalid }
+            guard text.count >= 12, Self.startsWithHTTP1(UnsafeRawBufferPointer(rebasing: text)) else { throw invalid }
             let minor = text[7]
             guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1"), text[8] == UInt8(ascii: " ") else { throw invalid }
             var code: UInt16 = 0
@@ -462,11 +470,31 @@ struct ResponseParser {
     /// content, where the character checks refuse it.
     static func lineEnd(in buffer: ByteBuffer, from: Int) -> (content: Int, next: Int)? {
         buffer.withUnsafeReadableBytes { raw -> (Int, Int)? in
-            guard from < raw.count, let lf = raw[from...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            guard from < raw.count, let base = raw.baseAddress,
+                let found = memchr(base + from, Int32(UInt8(ascii: "\n")), raw.count - from)
+            else { return nil }
+            let lf = base.distance(to: UnsafeRawPointer(found))
             let content = lf > from && raw[lf - 1] == UInt8(ascii: "\r") ? lf - 1 : lf
             return (content, lf + 1)
         }
     }
+
+    /// Whether `bytes` begin with `HTTP/1.` (compared as one 7-byte load; the generic prefix test costs ~10x).
+    static func startsWithHTTP1(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 7, let base = bytes.baseAddress else { return false }
+        var word: UInt64 = 0
+        withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: base, byteCount: 7) }
+        return word == Self.http1Prefix
+    }
+
+    /// `HTTP/1.` as the integer `startsWithHTTP1` loads (7 bytes in memory order, the eighth zero).
+    private static let http1Prefix: UInt64 = {
+        var word: UInt64 = 0
+        withUnsafeMutableBytes(of: &word) { out in
+            for (index, byte) in "HTTP/1.".utf8.enumerated() { out[index] = byte }
+        }
+        return word
+    }()
 
     /// The length of the head at the start of `buffer` including its blank line, if complete; the search resumes
     /// near `from` (bytes before it were searched already).

@@ -63,8 +63,16 @@ enum RetryDecision {
 
     /// Whether `method` is idempotent (RFC 9110 §9.2.2).
     static func isIdempotent(_ method: HTTPRequest.Method) -> Bool {
-        switch method {
-        case .get, .head, .options, .trace, .put, .delete: return true
+        // Length and first byte first: comparing two different strings takes the standard library's slow path.
+        let name = method.rawValue
+        let utf8 = name.utf8
+        switch (utf8.count, utf8.first) {
+        case (3, UInt8(ascii: "G")?): return name == "GET"
+        case (4, UInt8(ascii: "H")?): return name == "HEAD"
+        case (7, UInt8(ascii: "O")?): return name == "OPTIONS"
+        case (5, UInt8(ascii: "T")?): return name == "TRACE"
+        case (3, UInt8(ascii: "P")?): return name == "PUT"
+        case (6, UInt8(ascii: "D")?): return name == "DELETE"
         default: return false
         }
     }

@@ -77,6 +77,15 @@ import Testing
         ("OPTIONS", [:], .none, false),
         ("PURGE", [:], .chunked, false),
         ("PURGE", [:], .none, false),
+        // Methods of the same length and initial as the ones with rules of their own follow the default rules.
+        ("HEAP", [:], .none, false),
+        ("PUTS", [:], .none, false),
+        ("POT", [:], .chunked, false),
+        ("TRACK", [:], .length(5), false),
+        ("PATCX", [:], .none, false),
+        // Caller fields Courier would add are kept (any case); framing fields the caller set are replaced.
+        ("GET", [HTTPField.Name("AUTHORIZATION")!: "Bearer t", HTTPField.Name("user-AGENT")!: "x"], .none, false),
+        ("POST", [.contentLength: "99", .transferEncoding: "chunked", .accept: "*/*"], .length(3), false),
     ]
 
     @Test(arguments: cases.indices)

@@ -212,6 +212,33 @@ import Testing
         #expect(try framing(200, "Transfer-Encoding: chun\u{212A}ed\r\n") == .untilClose)
     }
 
+    @Test func theStatusLinePrefixAndLineEndsAreFoundByteExactly() {
+        let prefix = Array("HTTP/1.".utf8)
+        #expect(prefix.withUnsafeBytes { ResponseParser.startsWithHTTP1($0) })
+        #expect((prefix + Array("1 200".utf8)).withUnsafeBytes { ResponseParser.startsWithHTTP1($0) })
+        // Every single-byte change of the prefix, and every shorter input, is refused.
+        for index in prefix.indices {
+            for replacement: UInt8 in [0, 0x20, prefix[index] ^ 0x20, prefix[index] &+ 1] {
+                var changed = prefix
+                changed[index] = replacement
+                #expect(!changed.withUnsafeBytes { ResponseParser.startsWithHTTP1($0) }, "\(changed)")
+            }
+            #expect(!Array(prefix[..<index]).withUnsafeBytes { ResponseParser.startsWithHTTP1($0) })
+        }
+        let buffer = ByteBuffer(string: "ab\r\ncd\nef\r\r\n\n")
+        #expect(ResponseParser.lineEnd(in: buffer, from: 0)! == (2, 4))
+        #expect(ResponseParser.lineEnd(in: buffer, from: 3)! == (3, 4))
+        #expect(ResponseParser.lineEnd(in: buffer, from: 4)! == (6, 7))
+        #expect(ResponseParser.lineEnd(in: buffer, from: 7)! == (10, 12))
+        #expect(ResponseParser.lineEnd(in: buffer, from: 12)! == (12, 13))
+        #expect(ResponseParser.lineEnd(in: buffer, from: 13) == nil)
+        #expect(ResponseParser.lineEnd(in: ByteBuffer(string: "no end"), from: 0) == nil)
+        // A buffer whose readable bytes start after its storage's start.
+        var offset = ByteBuffer(string: "xx\nyy\r\n")
+        offset.moveReaderIndex(forwardBy: 3)
+        #expect(ResponseParser.lineEnd(in: offset, from: 0)! == (2, 4))
+    }
+
     @Test func aStatusLineTricklingInIsCheckedOnceAndStillRefusedWhenWrong() {
         // A long valid head arriving a few bytes at a time completes; a wrong status line is refused as soon as
         // its line ends, however it is split.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Testing
 
 @testable import Courier
@@ -49,5 +50,11 @@ import Testing
         #expect(!RetryDecision.isIdempotent(.post))
         #expect(!RetryDecision.isIdempotent(.patch))
         #expect(!RetryDecision.isIdempotent(.connect))
+        #expect(RetryDecision.isIdempotent(.options))
+        #expect(RetryDecision.isIdempotent(.trace))
+        // Methods are case-sensitive (RFC 9110 §9.1), and same-length or same-initial methods are not confused.
+        for name in ["get", "Get", "GEt", "PUSH", "PUTS", "POT", "HEAP", "DELETED", "DELETX", "OPTIONX", "TRACK", "G"] {
+            #expect(!RetryDecision.isIdempotent(HTTPRequest.Method(name)!), "\(name)")
+        }
     }
 }
