@@ -28,6 +28,8 @@ struct ResponseParser {
     struct Head: Equatable, Sendable {
         /// `0` for HTTP/1.0, `1` for HTTP/1.1.
         var minorVersion: Int
+        /// The status code (kept apart: `HTTPResponse.status` parses it from a string at every read).
+        var code: Int
         /// The status (reason phrase as received) and every field, in order.
         var response: HTTPResponse
         /// The values of every `Connection`, `Keep-Alive`, `Transfer-Encoding` and `Content-Length` field, in order.
@@ -38,9 +40,6 @@ struct ResponseParser {
         /// How the body is delimited: the parser's own decision, the one place it is made (the exchange's
         /// keep-alive decision uses it too).
         var framing: ResponseFraming = .noBody
-
-        /// The status code.
-        var code: Int { response.status.code }
     }
 
     /// What the parser found.
@@ -220,7 +219,7 @@ struct ResponseParser {
                 guard end <= maxHeadBytes else { throw .headTooLarge }
                 let trailerBytes = buffer.readSlice(length: end)!
                 // Trailers are checked like header fields and then dropped (nothing in Courier uses them).
-                var trailers = Head(minorVersion: 1, response: HTTPResponse(status: .ok))
+                var trailers = Head(minorVersion: 1, code: 200, response: HTTPResponse(status: .ok))
                 try Self.fields(trailerBytes, startingAt: 0, into: &trailers)
                 responseEnded(emit: emit)
             }
@@ -250,7 +249,7 @@ struct ResponseParser {
         statusLineChecked = false
         let (minor, status, reason, fieldsStart) = try Self.statusLine(bytes)
         let code = Int(status)
-        var head = Head(minorVersion: minor, response: HTTPResponse(status: .init(received: code, reasonPhrase: reason)))
+        var head = Head(minorVersion: minor, code: code, response: HTTPResponse(status: .init(received: code, reasonPhrase: reason)))
         try Self.fields(bytes, startingAt: fieldsStart, into: &head)
         // Every check comes before the head is handed on: a head is only ever followed by its body and end.
         if (100..<200).contains(code) {
@@ -365,8 +364,17 @@ struct ResponseParser {
     /// bytes: each line is split, checked and classified where it lies (no per-line copies or closures).
     static func fields(_ bytes: ByteBuffer, startingAt start: Int, into head: inout Head) throws(Failure) {
         try Self.withBytes(bytes) { raw throws(Failure) in
+            // Room for every line up to the end of the buffer (at most the head and what came with it): the
+            // fields' storage then grows once instead of doubling from one field.
+            var lines = 0
+            var scan = start
+            while let lf = nextLineFeed(raw, from: scan) {
+                lines += 1
+                scan = lf + 1
+            }
+            head.response.headerFields.reserveCapacity(lines)
             var position = start
-            while position < raw.count, let lf = raw[position...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let lf = nextLineFeed(raw, from: position) {
                 let end = lf > position && raw[lf - 1] == UInt8(ascii: "\r") ? lf - 1 : lf
                 if end == position { return }  // the blank line
                 try fieldLine(raw, from: position, to: end, into: &head)
@@ -398,14 +406,17 @@ struct ResponseParser {
         var valueEnd = end
         while valueStart < valueEnd, raw[valueStart] == 0x20 || raw[valueStart] == 0x09 { valueStart += 1 }
         while valueEnd > valueStart, raw[valueEnd - 1] == 0x20 || raw[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-        var ascii = true
+        // One pass without an early exit (the compiler can vectorize it): any control byte other than HTAB, or
+        // DEL, makes the value invalid; any byte from 0x80 makes it non-ASCII.
+        var invalid = false
+        var highBits: UInt8 = 0
         for index in valueStart..<valueEnd {
             let byte = raw[index]
-            guard isFieldValueByte(byte) else {
-                throw .malformed("a header field value contains characters that are not allowed")
-            }
-            if byte >= 0x80 { ascii = false }
+            invalid = invalid || (byte < 0x20 && byte != 0x09) || byte == 0x7F
+            highBits |= byte
         }
+        if invalid { throw .malformed("a header field value contains characters that are not allowed") }
+        let ascii = highBits < 0x80
         let name = UnsafeRawBufferPointer(rebasing: raw[from..<colon])
         let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
         head.add(
@@ -470,13 +481,18 @@ struct ResponseParser {
     /// content, where the character checks refuse it.
     static func lineEnd(in buffer: ByteBuffer, from: Int) -> (content: Int, next: Int)? {
         buffer.withUnsafeReadableBytes { raw -> (Int, Int)? in
-            guard from < raw.count, let base = raw.baseAddress,
-                let found = memchr(base + from, Int32(UInt8(ascii: "\n")), raw.count - from)
-            else { return nil }
-            let lf = base.distance(to: UnsafeRawPointer(found))
+            guard let lf = nextLineFeed(raw, from: from) else { return nil }
             let content = lf > from && raw[lf - 1] == UInt8(ascii: "\r") ? lf - 1 : lf
             return (content, lf + 1)
         }
+    }
+
+    /// The index of the first LF in `raw` at or after `from`, if any.
+    static func nextLineFeed(_ raw: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard from < raw.count, let base = raw.baseAddress,
+            let found = memchr(base + from, Int32(UInt8(ascii: "\n")), raw.count - from)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     /// Whether `bytes` begin with `HTTP/1.` (compared as one 7-byte load; the generic prefix test costs ~10x).
@@ -501,7 +517,7 @@ struct ResponseParser {
     static func blankLine(in buffer: ByteBuffer, from: Int) -> Int? {
         buffer.withUnsafeReadableBytes { raw -> Int? in
             var index = max(0, from - 3)
-            while index < raw.count, let lf = raw[index...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let lf = nextLineFeed(raw, from: index) {
                 // A line is blank when the LF ends a line with no content: the previous line ended just before it.
                 if lf + 1 < raw.count {
                     let next = raw[lf + 1]
@@ -533,14 +549,14 @@ struct ResponseParser {
         }
     }
 
-    /// tchar (RFC 9110 §5.6.2).
+    /// tchar (RFC 9110 §5.6.2): digits, letters and `!#$%&'*+-.^_`|~`.
     static func isTokenByte(_ byte: UInt8) -> Bool {
+        // One bit per byte value below 128, set for tchar: a shift and a mask instead of a chain of comparisons.
+        // The masks are literals (a static property would cost an initialization check per byte); a test
+        // rebuilds them from the RFC's list.
         switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
+        case 0..<64: return (0x03FF_6CFA_0000_0000 as UInt64) >> UInt64(byte) & 1 == 1
+        case 64..<128: return (0x57FF_FFFF_C7FF_FFFE as UInt64) >> UInt64(byte - 64) & 1 == 1
         default: return false
         }
     }

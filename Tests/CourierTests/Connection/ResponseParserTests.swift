@@ -212,6 +212,41 @@ import Testing
         #expect(try framing(200, "Transfer-Encoding: chun\u{212A}ed\r\n") == .untilClose)
     }
 
+    @Test func tokenBytesAreExactlyRFC9110sTchar() {
+        // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+        let symbols = Set("!#$%&'*+-.^_`|~".utf8)
+        for value in 0...255 {
+            let byte = UInt8(value)
+            let expected =
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || symbols.contains(byte)
+            #expect(ResponseParser.isTokenByte(byte) == expected, "byte \(value)")
+        }
+    }
+
+    @Test func everyControlByteButHTABInAFieldValueIsRefused() {
+        // CR and LF end or break the line and are covered by the malformed table.
+        for value in 0...255 where value != 0x0A && value != 0x0D {
+            let byte = UInt8(value)
+            let bytes = Array("HTTP/1.1 200 OK\r\nX-A: a".utf8) + [byte] + Array("b\r\nContent-Length: 0\r\n\r\n".utf8)
+            var parser = ResponseParser(maxHeadBytes: 1024)
+            parser.requestSent(isHEAD: false)
+            var buffer = ByteBuffer(bytes: bytes)
+            var fieldValue: String? = nil
+            var refused = false
+            do {
+                try parser.parse(&buffer) {
+                    if case .head(let head) = $0 { fieldValue = head.response.headerFields[HTTPField.Name("X-A")!] }
+                }
+            } catch {
+                refused = true
+            }
+            let allowed = byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+            #expect(refused == !allowed, "byte \(value)")
+            if allowed { #expect(fieldValue != nil && fieldValue!.unicodeScalars.count == 3, "byte \(value)") }
+        }
+    }
+
     @Test func theStatusLinePrefixAndLineEndsAreFoundByteExactly() {
         let prefix = Array("HTTP/1.".utf8)
         #expect(prefix.withUnsafeBytes { ResponseParser.startsWithHTTP1($0) })
