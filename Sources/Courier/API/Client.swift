@@ -135,10 +135,17 @@ public final class Client: Sendable {
         var stream: BodyChunkSource? = nil
         if case .stream(_, let makeSource) = request.body?.storage { stream = makeSource() }
         var retries = 0
-        let deadline = request.timeout.map { (at: ContinuousClock.now + $0, timeout: $0) }
+        let deadline = request.timeout.map { (at: NIODeadline.now() + $0.timeAmount, timeout: $0) }
         while true {
-            if let deadline, ContinuousClock.now >= deadline.at { throw CourierError.deadlineExceeded(timeout: deadline.timeout) }
-            let body = try await PreparedBody.make(request, stream: stream)
+            if let deadline, NIODeadline.now() >= deadline.at { throw CourierError.deadlineExceeded(timeout: deadline.timeout) }
+            // Bodies in memory and idle connections are had without an async call (each allocates a frame and
+            // may check the task's executor preference).
+            let body: PreparedBody
+            if let ready = PreparedBody.withoutIO(request, stream: stream) {
+                body = ready
+            } else {
+                body = try await PreparedBody.make(request, stream: stream)
+            }
             defer { if stream == nil { body.source?.close() } }
             let framing = try RequestValidator.framing(
                 fields: request.headerFields, hasBody: request.body != nil, declaredLength: body.declaredLength)
@@ -156,7 +163,12 @@ public final class Client: Sendable {
 
             // NIO's monotonic nanoseconds: a `ContinuousClock` duration costs a 128-bit division to record.
             let asked = NIODeadline.now().uptimeNanoseconds
-            let lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
+            let lease: ConnectionPool.Lease
+            if let idle = try pool.leaseIdle(origin: poolOrigin) {
+                lease = idle
+            } else {
+                lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
+            }
             let (connection, reused) = (lease.connection, lease.reused)
             let waited = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds &- asked)
             pool.metrics.queueWait.recordNanoseconds(waited)
@@ -175,7 +187,7 @@ public final class Client: Sendable {
                     drainTimeout: drainTimeout,
                     expectContinueTimeout: expectContinueTimeout,
                     responseHeadTimeout: configuration.timeouts.responseHead,
-                    deadline: deadline.map { (NIODeadline.now() + ContinuousClock.now.duration(to: $0.at).timeAmount, $0.timeout) },
+                    deadline: deadline,
                     recordsTimings: request.onTimings != nil
                 )
             )
@@ -242,7 +254,9 @@ public final class Client: Sendable {
             }
             do {
                 let result = try await handler(response)
-                await finish(exchange, writer: writer, stream: stream)
+                if !Self.isFinished(exchange, writer: writer, stream: stream) {
+                    await finish(exchange, writer: writer, stream: stream)
+                }
                 report?()
                 return result
             } catch {
@@ -262,6 +276,12 @@ public final class Client: Sendable {
             await writer.value
         }
         stream?.close()
+    }
+
+    /// Whether ``finish(_:writer:stream:)`` has nothing to do: the response ended with the caller's scope (the
+    /// common case) and no body writer or stream is left. Synchronous, so that case makes no async call.
+    private static func isFinished(_ exchange: Exchange, writer: Task<Void, Never>?, stream: BodyChunkSource?) -> Bool {
+        writer == nil && stream == nil && exchange.hasEnded
     }
 
     /// What every connection of this client is doing now: per origin, its connections (id, state, addresses,

@@ -40,9 +40,11 @@ final class Exchange: @unchecked Sendable {
         var responseStarted = false
         /// When the exchange started, the request was fully written, and the first response part arrived (kept
         /// only when ``Settings/recordsTimings``).
-        var startedAt: ContinuousClock.Instant? = nil
-        var requestSentAt: ContinuousClock.Instant? = nil
-        var firstResponseAt: ContinuousClock.Instant? = nil
+        /// In NIO's monotonic nanoseconds: `ContinuousClock.Instant` is resilient, and holding it made every
+        /// exchange's shared state be created and destroyed through runtime metadata.
+        var startedAt: UInt64? = nil
+        var requestSentAt: UInt64? = nil
+        var firstResponseAt: UInt64? = nil
         /// The exchange ended: its connection was released to the pool or closed.
         var finished = false
         /// The response head (or the failure) once it is handed over, until the caller takes it.
@@ -103,7 +105,7 @@ final class Exchange: @unchecked Sendable {
         didSet {
             if requestPhase == .complete {
                 if settings.recordsTimings {
-                    let now = ContinuousClock.now
+                    let now = NIODeadline.now().uptimeNanoseconds
                     shared.withLockedValue { if $0.requestSentAt == nil { $0.requestSentAt = now } }
                 }
                 armResponseHeadTimer()
@@ -209,7 +211,8 @@ final class Exchange: @unchecked Sendable {
     var phaseDurations: (requestSent: Duration?, firstResponse: Duration?) {
         shared.withLockedValue { shared in
             guard let start = shared.startedAt else { return (nil, nil) }
-            return (shared.requestSentAt.map { start.duration(to: $0) }, shared.firstResponseAt.map { start.duration(to: $0) })
+            func since(_ end: UInt64) -> Duration { .nanoseconds(Int64(truncatingIfNeeded: end &- start)) }
+            return (shared.requestSentAt.map(since), shared.firstResponseAt.map(since))
         }
     }
 
@@ -285,6 +288,9 @@ final class Exchange: @unchecked Sendable {
 
     /// Called when the caller's scope ended. Drains a small unread remainder so the connection can be reused,
     /// or closes it. Returns when the connection was released to the pool or closed.
+    /// Whether the exchange ended (its connection was released to the pool or closed).
+    var hasEnded: Bool { shared.withLockedValue { $0.finished } }
+
     func consumerFinished() async {
         // The common case (the response already ended) needs no trip to the event loop.
         if shared.withLockedValue({ $0.finished }) { return }
@@ -315,7 +321,7 @@ final class Exchange: @unchecked Sendable {
             return
         }
         let inlineBytes = !expectContinue && !streamsBody ? Int64(inlineBody?.readableBytes ?? 0) : 0
-        let now = settings.recordsTimings ? ContinuousClock.now : nil
+        let now = settings.recordsTimings ? NIODeadline.now().uptimeNanoseconds : nil
         shared.withLockedValue {
             $0.wroteAnything = true
             $0.startedAt = now
@@ -348,7 +354,7 @@ final class Exchange: @unchecked Sendable {
         case .head(let head):
             if !sawResponse {
                 sawResponse = true
-                let now = settings.recordsTimings ? ContinuousClock.now : nil
+                let now = settings.recordsTimings ? NIODeadline.now().uptimeNanoseconds : nil
                 shared.withLockedValue {
                     $0.responseStarted = true
                     $0.firstResponseAt = now

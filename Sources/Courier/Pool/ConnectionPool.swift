@@ -117,7 +117,15 @@ final class ConnectionPool: Sendable {
 
     /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
     /// acquire timeout, whichever comes first.
-    func lease(origin: Origin, deadline: (at: ContinuousClock.Instant, timeout: Duration)? = nil) async throws -> Lease {
+    /// An idle connection to `origin` leased at once, if the pool has one (``lease(origin:deadline:)`` tries this
+    /// first too). Synchronous: a caller that gets one makes no async call for it.
+    func leaseIdle(origin: Origin) throws -> Lease? {
+        try leaseIdleConnection(origin: origin, requester: requestersLoop())
+    }
+
+    /// The deadline is an `NIODeadline`: a tuple holding the resilient `ContinuousClock.Instant` needed runtime
+    /// metadata on every request, with or without a deadline.
+    func lease(origin: Origin, deadline: (at: NIODeadline, timeout: Duration)? = nil) async throws -> Lease {
         let requester = requestersLoop()
         if let lease = try leaseIdleConnection(origin: origin, requester: requester) { return lease }
         let requestID = state.withLock { state -> Int in
@@ -125,7 +133,7 @@ final class ConnectionPool: Sendable {
             return state.nextRequestID
         }
         // How long the request may wait: the acquire timeout, or its own deadline when that comes first.
-        let untilDeadline = deadline.map { max(.zero, ContinuousClock.now.duration(to: $0.at)) }
+        let untilDeadline = deadline.map { Duration.nanoseconds(max(0, ($0.at - NIODeadline.now()).nanoseconds)) }
         let deadlineLimits = untilDeadline.map { until in acquireTimeout.map { until < $0 } ?? true } ?? false
         let waitLimit = deadlineLimits ? untilDeadline : acquireTimeout
         return try await withTaskCancellationHandler {
@@ -165,11 +173,15 @@ final class ConnectionPool: Sendable {
         let leased = state.withLock { state -> (Lease, gauges: (open: Int, idle: Int, leased: Int))? in
             // With a caller on one of the loops, an idle connection on that loop is preferred among the last 8
             // idle (its requests are then read and written on the caller's thread), else the most recently idle.
+            // The preference is a non-escaping closure over a copy of the table (no allocation per request).
             let connections = state.connections
-            let preferred = callerLoop.map { loop in
-                { (id: Int) in connections[id].map { ObjectIdentifier($0.eventLoop) } == loop }
-            }
-            guard let (id, idleTime) = state.machine.leaseIdleConnection(origin: origin, now: now, preferred: preferred)
+            guard
+                let (id, idleTime) = state.machine.leaseIdleConnection(
+                    origin: origin, now: now,
+                    preferred: { id in
+                        guard let callerLoop else { return false }
+                        return connections[id].map { ObjectIdentifier($0.eventLoop) } == callerLoop
+                    })
             else { return nil }
             // Connections enter and leave `connections` under the same lock as the machine's.
             guard let connection = connections[id] else { preconditionFailure("leased connection \(id) is not known") }

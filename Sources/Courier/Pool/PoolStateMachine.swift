@@ -238,7 +238,7 @@ struct PoolStateMachine {
     /// `preferred` accepts, else the most recently idle one. `nil`, with nothing changed, when that connection
     /// is not idle or has expired (or none is idle): `requestConnection` then decides (it closes expired ones).
     mutating func leaseIdleConnection(
-        origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferred: ((ConnectionID) -> Bool)? = nil
+        origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferred: (ConnectionID) -> Bool = { _ in false }
     ) -> (id: ConnectionID, idleTime: Duration)? {
         let now = PoolInstant(now)
         guard !isShutdown, let originIndex = origins.index(forKey: origin),
@@ -255,10 +255,10 @@ struct PoolStateMachine {
     /// A function of its own, so that no second reference to the idle array is alive when it is changed (that
     /// would copy it).
     private static func candidate(
-        in idle: [ConnectionID], window: Int, preferred: ((ConnectionID) -> Bool)?
+        in idle: [ConnectionID], window: Int, preferred: (ConnectionID) -> Bool
     ) -> (Int, ConnectionID)? {
         guard var position = idle.indices.last else { return nil }
-        if let preferred, let found = idle[max(idle.startIndex, idle.endIndex - window)...].lastIndex(where: preferred) {
+        if let found = idle[max(idle.startIndex, idle.endIndex - window)...].lastIndex(where: preferred) {
             position = found
         }
         return (position, idle[position])

@@ -107,7 +107,7 @@ struct PoolHarness {
         let preferOdd = rng.next() % 2 == 0
         var reference = machine
         guard let (leased, idleTime) = machine.leaseIdleConnection(
-            origin: origin, now: now, window: 2, preferred: preferOdd ? { $0 % 2 == 1 } : nil)
+            origin: origin, now: now, window: 2, preferred: { preferOdd && $0 % 2 == 1 })
         else {
             try apply("request \(id) \(origin.host) (fast path declined)", machine.requestConnection(id, origin: origin, now: now))
             return
