@@ -85,6 +85,13 @@ public struct ResponseBody: AsyncSequence, Sendable {
             }
         }
 
+        /// ``next()`` on the caller's isolation. `for try await` calls this requirement; the standard library's
+        /// default for it would call ``next()`` as a function of no isolation, with a hop to the global executor
+        /// and back (on a task that prefers an executor, a check of that preference each way).
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> ByteBuffer? {
+            try await next()
+        }
+
         private static func next(from producer: Producer.AsyncIterator, exchange: Exchange) async throws -> ByteBuffer? {
             // NIO's `next()` runs on the global executor, so the iterator (not Sendable) crosses to it; it is safe:
             // one task uses it, one call at a time, as every async iterator is used.
