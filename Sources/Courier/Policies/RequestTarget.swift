@@ -2,17 +2,28 @@ import Foundation
 import HTTPTypes
 
 /// Where a request goes and how its URL is written on the wire, derived from the request URL.
-struct RequestTarget: Sendable {
+///
+/// Immutable and shared by reference: the client keeps the last one parsed, and every request to the same URL
+/// uses it (copying a struct of six strings retained and released each of them, twice per request).
+final class RequestTarget: Sendable {
     /// The pool key.
-    var origin: Origin
+    let origin: Origin
     /// The origin-form request target: percent-encoded path (at least `/`) and query.
-    var pathAndQuery: String
+    let pathAndQuery: String
     /// The `Host` header value: the host, bracketed if IPv6, with the port unless it is the scheme's default.
-    var hostHeader: String
+    let hostHeader: String
     /// `Basic …` built from the URL's user information, if it had any.
-    var basicAuthorization: String?
+    let basicAuthorization: String?
     /// The URL without user information, safe to show.
-    var redactedURL: String
+    let redactedURL: String
+
+    init(origin: Origin, pathAndQuery: String, hostHeader: String, basicAuthorization: String?, redactedURL: String) {
+        self.origin = origin
+        self.pathAndQuery = pathAndQuery
+        self.hostHeader = hostHeader
+        self.basicAuthorization = basicAuthorization
+        self.redactedURL = redactedURL
+    }
 
     /// Parses `url`, accepting `http` (default port 80) and `https` (default port 443).
     static func parse(_ url: URL) throws(CourierError) -> RequestTarget {

@@ -242,7 +242,7 @@ struct PoolStateMachine {
     ) -> (id: ConnectionID, idleTime: Duration)? {
         let now = PoolInstant(now)
         guard !isShutdown, let originIndex = origins.index(forKey: origin),
-            let (position, id) = Self.candidate(in: origins.values[originIndex].idle, window: window, preferred: preferred),
+            let (position, id) = originInPlace(originIndex, { Self.candidate(in: $0.idle, window: window, preferred: preferred) }),
             let index = connections.index(forKey: id), let (since, timeout) = idleState(at: index),
             since.duration(to: now) < timeout
         else { return nil }
@@ -262,6 +262,14 @@ struct PoolStateMachine {
             position = found
         }
         return (position, idle[position])
+    }
+
+    /// Runs `body` on the origin's state at `index` in place: reading `origins.values[index].field` copies the
+    /// whole state first (its idle array and waiter queue retained and released).
+    private mutating func originInPlace<R>(
+        _ index: Dictionary<Origin, OriginState>.Index, _ body: (inout OriginState) -> R
+    ) -> R {
+        body(&origins.values[index])
     }
 
     /// Runs `body` on the record at `index` in place. Reading `connections.values[index].field` copies the whole
@@ -493,12 +501,12 @@ struct PoolStateMachine {
             return [.close(id)]
         }
         let originIndex = origins.index(forKey: origin)!
-        if let request = origins.values[originIndex].waiters.first {
+        if let request = originInPlace(originIndex, { $0.waiters.first }) {
             // With the budget exhausted, the slot moves to a starving origin when that balances the shares
             // (max-min fairness): the other origin holds two fewer connections, or one fewer and has waited
             // longer. Balanced shares stay put, so fairness costs no reconnects once the shares are even.
             if slotRequested, let other = neediestOrigin(excluding: origin) {
-                let mine = origins.values[originIndex].count
+                let mine = originInPlace(originIndex) { $0.count }
                 let theirs = origins[other.origin]!.count
                 if mine > theirs + 1 || (mine == theirs + 1 && other.oldest < request) {
                     transition(at: index, to: .closing, reason: .evicted)
@@ -513,7 +521,7 @@ struct PoolStateMachine {
             }
             return [.lease(id, to: request, reused: true)]
         }
-        if origins.values[originIndex].idle.count >= maxIdleConnectionsPerHost {
+        if originInPlace(originIndex, { $0.idle.count }) >= maxIdleConnectionsPerHost {
             transition(at: index, to: .closing, reason: .idleLimit)
             return [.close(id)]
         }
