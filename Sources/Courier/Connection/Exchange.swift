@@ -424,7 +424,7 @@ final class Exchange: @unchecked Sendable {
         headTimer = nil
         responseVersion = (1, head.minorVersion)
         // The parser collected the values of the fields the policies read while it built the head.
-        responseTokens = ConnectionTokens(headerValues: head.connection)
+        responseTokens = head.connection
         hints = KeepAliveHints(headerValues: head.keepAlive)
         framing = head.framing
         // Chunked framing in an HTTP/1.0 response is faulty (RFC 9112 §6.1): read it, then close the connection.

@@ -32,8 +32,10 @@ struct ResponseParser {
         var code: Int
         /// The status (reason phrase as received) and every field, in order.
         var response: HTTPResponse
-        /// The values of every `Connection`, `Keep-Alive`, `Transfer-Encoding` and `Content-Length` field, in order.
-        var connection: [String] = []
+        /// The tokens of every `Connection` field, as the keep-alive policy reads them (collected on the way: an
+        /// array of the values cost an allocation per response).
+        var connection = ConnectionTokens.none
+        /// The values of every `Keep-Alive`, `Transfer-Encoding` and `Content-Length` field, in order.
         var keepAlive: [String] = []
         var transferEncoding: [String] = []
         var contentLength: [String] = []
@@ -578,7 +580,7 @@ extension ResponseParser.Head {
         response.headerFields.append(
             isASCII ? HTTPField(name: fieldName, value: value) : HTTPField(name: fieldName, lenientValue: value.utf8))
         switch kind {
-        case .connection: connection.append(value)
+        case .connection: connection.add(ConnectionTokens(headerValues: CollectionOfOne(value)))
         case .keepAlive: keepAlive.append(value)
         case .contentLength: contentLength.append(value)
         case .transferEncoding: transferEncoding.append(value)

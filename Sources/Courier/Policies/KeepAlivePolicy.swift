@@ -7,6 +7,12 @@ struct ConnectionTokens: Sendable, Equatable {
 
     static let none = ConnectionTokens(close: false, keepAlive: false)
 
+    /// Adds the tokens of another `Connection` field.
+    mutating func add(_ other: ConnectionTokens) {
+        close = close || other.close
+        keepAlive = keepAlive || other.keepAlive
+    }
+
     init(close: Bool, keepAlive: Bool) {
         self.close = close
         self.keepAlive = keepAlive

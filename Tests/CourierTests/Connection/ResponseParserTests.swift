@@ -162,6 +162,25 @@ import Testing
         #expect(Self.run(input, splits: Array(1..<input.count), eof: entry.eof).failure == entry.failure)
     }
 
+    @Test func connectionTokensAreCollectedOverEveryConnectionField() throws {
+        let cases: [(fields: String, close: Bool, keepAlive: Bool)] = [
+            ("", false, false),
+            ("Connection: keep-alive\r\n", false, true),
+            ("Connection: Upgrade\r\nConnection: close\r\n", true, false),
+            ("Connection: close\r\nX: y\r\nconnection: Keep-Alive, TE\r\n", true, true),
+            ("Connection: te, CLOSE\r\n", true, false),
+        ]
+        for entry in cases {
+            var parser = ResponseParser()
+            parser.requestSent(isHEAD: false)
+            var buffer = ByteBuffer(string: "HTTP/1.1 204 No Content\r\n" + entry.fields + "\r\n")
+            var heads: [ResponseParser.Head] = []
+            try parser.parse(&buffer) { event in if case .head(let head) = event { heads.append(head) } }
+            let head = try #require(heads.first)
+            #expect(head.connection == ConnectionTokens(close: entry.close, keepAlive: entry.keepAlive), "\(entry.fields)")
+        }
+    }
+
     @Test func theHeadCarriesTheValuesThePoliciesRead() throws {
         var parser = ResponseParser()
         parser.requestSent(isHEAD: false)
@@ -174,7 +193,7 @@ import Testing
         #expect(head.minorVersion == 0)
         #expect(head.code == 200)
         #expect(head.response.status.reasonPhrase == "Fine")
-        #expect(head.connection == ["keep-alive", "Upgrade"])
+        #expect(head.connection == ConnectionTokens(close: false, keepAlive: true))
         #expect(head.keepAlive == ["timeout=5"])
         #expect(head.contentLength == ["2", "2"])
         #expect(head.transferEncoding == [])
