@@ -193,6 +193,9 @@ extension Duration {
         let (seconds, attoseconds) = self.components
         let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if nanos.overflow { return .nanoseconds(seconds < 0 ? .min : .max) }
-        return .nanoseconds(nanos.partialValue + attoseconds / 1_000_000_000)
+        // The fraction can still carry the sum past Int64's range (9,223,372,036.9 s): saturate there too.
+        let sum = nanos.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if sum.overflow { return .nanoseconds(seconds < 0 ? .min : .max) }
+        return .nanoseconds(sum.partialValue)
     }
 }

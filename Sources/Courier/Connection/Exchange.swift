@@ -286,11 +286,11 @@ final class Exchange: @unchecked Sendable {
         eventLoop.execute { self.fail(.cancelled) }
     }
 
-    /// Called when the caller's scope ended. Drains a small unread remainder so the connection can be reused,
-    /// or closes it. Returns when the connection was released to the pool or closed.
     /// Whether the exchange ended (its connection was released to the pool or closed).
     var hasEnded: Bool { shared.withLockedValue { $0.finished } }
 
+    /// Called when the caller's scope ended. Drains a small unread remainder so the connection can be reused,
+    /// or closes it. Returns when the connection was released to the pool or closed.
     func consumerFinished() async {
         // The common case (the response already ended) needs no trip to the event loop.
         if shared.withLockedValue({ $0.finished }) { return }

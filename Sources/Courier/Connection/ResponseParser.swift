@@ -374,7 +374,7 @@ struct ResponseParser {
                 lines += 1
                 scan = lf + 1
             }
-            head.response.headerFields.reserveCapacity(lines)
+            head.response.headerFields.reserveCapacity(max(0, lines - 1))  // the blank line holds no field
             var position = start
             while let lf = nextLineFeed(raw, from: position) {
                 let end = lf > position && raw[lf - 1] == UInt8(ascii: "\r") ? lf - 1 : lf
@@ -491,7 +491,7 @@ struct ResponseParser {
 
     /// The index of the first LF in `raw` at or after `from`, if any.
     static func nextLineFeed(_ raw: UnsafeRawBufferPointer, from: Int) -> Int? {
-        guard from < raw.count, let base = raw.baseAddress,
+        guard from >= 0, from < raw.count, let base = raw.baseAddress,
             let found = memchr(base + from, Int32(UInt8(ascii: "\n")), raw.count - from)
         else { return nil }
         return base.distance(to: UnsafeRawPointer(found))

@@ -115,19 +115,24 @@ final class ConnectionPool: Sendable {
         var idleTime: Duration
     }
 
-    /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
-    /// acquire timeout, whichever comes first.
-    /// An idle connection to `origin` leased at once, if the pool has one (``lease(origin:deadline:)`` tries this
-    /// first too). Synchronous: a caller that gets one makes no async call for it.
+    /// An idle connection to `origin` leased at once, if the pool has one (``lease(origin:deadline:idleTried:)``
+    /// tries this first too). Synchronous: a caller that gets one makes no async call for it.
     func leaseIdle(origin: Origin) throws -> Lease? {
         try leaseIdleConnection(origin: origin, requester: requestersLoop())
     }
 
+    /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
+    /// acquire timeout, whichever comes first. `idleTried`: the caller just called ``leaseIdle(origin:)``, which
+    /// found nothing, so the fast path is not tried again.
+    ///
     /// The deadline is an `NIODeadline`: a tuple holding the resilient `ContinuousClock.Instant` needed runtime
-    /// metadata on every request, with or without a deadline.
-    func lease(origin: Origin, deadline: (at: NIODeadline, timeout: Duration)? = nil) async throws -> Lease {
+    /// metadata on every request, with or without a deadline. NIO's clock (like its timers) does not advance while
+    /// the machine is suspended; `ContinuousClock` did.
+    func lease(
+        origin: Origin, deadline: (at: NIODeadline, timeout: Duration)? = nil, idleTried: Bool = false
+    ) async throws -> Lease {
         let requester = requestersLoop()
-        if let lease = try leaseIdleConnection(origin: origin, requester: requester) { return lease }
+        if !idleTried, let lease = try leaseIdleConnection(origin: origin, requester: requester) { return lease }
         let requestID = state.withLock { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
