@@ -189,13 +189,16 @@ public struct Configuration: Sendable {
 
 extension Duration {
     /// The duration as NIO's `TimeAmount` (nanosecond precision, saturating).
-    var timeAmount: TimeAmount {
-        let (seconds, attoseconds) = self.components
-        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if nanos.overflow { return .nanoseconds(seconds < 0 ? .min : .max) }
-        // The fraction can still carry the sum past Int64's range (9,223,372,036.9 s): saturate there too.
-        let sum = nanos.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if sum.overflow { return .nanoseconds(seconds < 0 ? .min : .max) }
-        return .nanoseconds(sum.partialValue)
+    var timeAmount: TimeAmount { .nanoseconds(wholeNanoseconds) }
+
+    /// This duration in whole nanoseconds, rounded toward zero (saturating at `Int64`'s bounds, about 292 years;
+    /// the fraction alone can carry the sum past them, as at 9,223,372,036.9 s).
+    var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflowSum) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflowSum { return seconds < 0 ? .min : .max }
+        return sum
     }
 }

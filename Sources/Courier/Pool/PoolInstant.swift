@@ -23,15 +23,3 @@ struct PoolInstant: Comparable, Hashable, Sendable {
 
     static func < (lhs: PoolInstant, rhs: PoolInstant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 }
-
-extension Duration {
-    /// This duration in whole nanoseconds, rounded toward zero (saturating at `Int64`'s bounds, about 292 years).
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflowSum) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflowSum { return seconds < 0 ? .min : .max }
-        return sum
-    }
-}
