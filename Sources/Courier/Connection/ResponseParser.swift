@@ -281,7 +281,6 @@ struct ResponseParser {
         state = .head(scanned: 0)
     }
 
-
     /// How the body is delimited (RFC 9112 §6.3), for a response that has one.
     static func framing(_ head: Head) throws(Failure) -> ResponseFraming {
         let transferEncoding = head.transferEncoding
@@ -408,13 +407,13 @@ struct ResponseParser {
         var valueEnd = end
         while valueStart < valueEnd, raw[valueStart] == 0x20 || raw[valueStart] == 0x09 { valueStart += 1 }
         while valueEnd > valueStart, raw[valueEnd - 1] == 0x20 || raw[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-        // One pass without an early exit (the compiler can vectorize it): any control byte other than HTAB, or
-        // DEL, makes the value invalid; any byte from 0x80 makes it non-ASCII.
+        // One pass without an early exit (the compiler can vectorize it): a byte that is not a field-value byte
+        // makes the value invalid; any byte from 0x80 makes it non-ASCII.
         var invalid = false
         var highBits: UInt8 = 0
         for index in valueStart..<valueEnd {
             let byte = raw[index]
-            invalid = invalid || (byte < 0x20 && byte != 0x09) || byte == 0x7F
+            invalid = invalid || !isFieldValueByte(byte)
             highBits |= byte
         }
         if invalid { throw .malformed("a header field value contains characters that are not allowed") }
