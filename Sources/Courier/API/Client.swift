@@ -167,7 +167,7 @@ public final class Client: Sendable {
             if let idle = try pool.leaseIdle(origin: poolOrigin) {
                 lease = idle
             } else {
-                lease = try await pool.lease(origin: poolOrigin, deadline: deadline, idleTried: true)
+                lease = try await pool.lease(origin: poolOrigin, deadline: deadline)
             }
             let (connection, reused) = (lease.connection, lease.reused)
             let waited = Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds &- asked)

@@ -115,24 +115,15 @@ final class ConnectionPool: Sendable {
         var idleTime: Duration
     }
 
-    /// An idle connection to `origin` leased at once, if the pool has one (``lease(origin:deadline:idleTried:)``
-    /// tries this first too). Synchronous: a caller that gets one makes no async call for it.
-    func leaseIdle(origin: Origin) throws -> Lease? {
-        try leaseIdleConnection(origin: origin, requester: requestersLoop())
-    }
-
     /// Waits for a connection to `origin`, at most until `deadline` (the request's own, with its length) or the
-    /// acquire timeout, whichever comes first. `idleTried`: the caller just called ``leaseIdle(origin:)``, which
-    /// found nothing, so the fast path is not tried again.
+    /// acquire timeout, whichever comes first. The general path: callers try ``leaseIdle(origin:)`` first, which
+    /// takes an idle connection without an async call (this path would take the same one, more slowly).
     ///
     /// The deadline is an `NIODeadline`: a tuple holding the resilient `ContinuousClock.Instant` needed runtime
     /// metadata on every request, with or without a deadline. NIO's clock (like its timers) does not advance while
     /// the machine is suspended; `ContinuousClock` did.
-    func lease(
-        origin: Origin, deadline: (at: NIODeadline, timeout: Duration)? = nil, idleTried: Bool = false
-    ) async throws -> Lease {
+    func lease(origin: Origin, deadline: (at: NIODeadline, timeout: Duration)? = nil) async throws -> Lease {
         let requester = requestersLoop()
-        if !idleTried, let lease = try leaseIdleConnection(origin: origin, requester: requester) { return lease }
         let requestID = state.withLock { state -> Int in
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
@@ -171,10 +162,11 @@ final class ConnectionPool: Sendable {
     /// The fast path of ``lease(origin:deadline:)``: when the connection `requestConnection` would hand out at once
     /// is an idle one that has not expired, it is leased under one lock, with no waiter, continuation or timer.
     /// `nil` when that is not the case (the caller then takes the general path, which decides the same way).
-    private func leaseIdleConnection(origin: Origin, requester: (any EventLoop)?) throws -> Lease? {
+    /// Synchronous: a caller that gets a connection here makes no async call for it.
+    func leaseIdle(origin: Origin) throws -> Lease? {
         if Task.isCancelled { throw CourierError.cancelled }
         let now = ContinuousClock.now
-        let callerLoop = requester.map { ObjectIdentifier($0) }
+        let callerLoop = requestersLoop().map { ObjectIdentifier($0) }
         let leased = state.withLock { state -> (Lease, gauges: (open: Int, idle: Int, leased: Int))? in
             // With a caller on one of the loops, an idle connection on that loop is preferred among the last 8
             // idle (its requests are then read and written on the caller's thread), else the most recently idle.
