@@ -151,6 +151,10 @@ struct PoolStateMachine {
     private(set) var spareSlots = 0
     /// A `requestSlot` is outstanding (denied slots stay outstanding until the budget wakes the pool).
     private(set) var slotRequested = false
+    /// The budget denied the outstanding slot request: it is full, and idle connections make room for origins
+    /// that wait. Set by ``slotDenied()``, cleared with ``slotRequested``. A request still waiting for its answer
+    /// does not count: the budget may grant it, and closing a connection for it would be a needless reconnect.
+    private(set) var budgetFull = false
     /// After EMFILE/ENFILE: the most connections this pool opens (`nil`: no cap beyond the limits). It drops to
     /// what is open when a socket cannot be opened, each retry allows one more, and it rises by one per clean open.
     private(set) var connectionCap: Int?
@@ -312,6 +316,7 @@ struct PoolStateMachine {
     /// The budget granted the slot asked for.
     mutating func slotGranted() -> [Action] {
         slotRequested = false
+        budgetFull = false
         spareSlots += 1
         var actions: [Action] = []
         fillDemand(into: &actions)
@@ -321,6 +326,7 @@ struct PoolStateMachine {
     /// The budget is full; it will wake the pool (`wakeUp`) when a slot frees. Meanwhile the least recently used
     /// idle connection of any origin is closed to make room: its slot returns when the close completes.
     mutating func slotDenied() -> [Action] {
+        budgetFull = slotRequested
         guard let id = leastRecentlyUsedIdle() else { return [] }
         return [evict(id)]
     }
@@ -335,6 +341,7 @@ struct PoolStateMachine {
     mutating func wakeUp() -> [Action] {
         guard slotRequested else { return [] }
         slotRequested = false
+        budgetFull = false
         var actions: [Action] = []
         fillDemand(into: &actions)
         return actions
@@ -505,7 +512,7 @@ struct PoolStateMachine {
             // With the budget exhausted, the slot moves to a starving origin when that balances the shares
             // (max-min fairness): the other origin holds two fewer connections, or one fewer and has waited
             // longer. Balanced shares stay put, so fairness costs no reconnects once the shares are even.
-            if slotRequested, let other = neediestOrigin(excluding: origin) {
+            if budgetFull, let other = neediestOrigin(excluding: origin) {
                 let mine = originInPlace(originIndex) { $0.count }
                 let theirs = origins[other.origin]!.count
                 if mine > theirs + 1 || (mine == theirs + 1 && other.oldest < request) {
@@ -726,7 +733,7 @@ struct PoolStateMachine {
     /// When the budget is exhausted (a slot request is outstanding) and some origin still waits, a connection
     /// that just went idle makes room: the least recently used idle one is closed.
     private mutating func evictIfOthersStarve() -> [Action] {
-        guard slotRequested, neediestOrigin() != nil, let id = leastRecentlyUsedIdle() else { return [] }
+        guard budgetFull, neediestOrigin() != nil, let id = leastRecentlyUsedIdle() else { return [] }
         return [evict(id)]
     }
 

@@ -189,6 +189,23 @@ import Testing
         #expect(machine.closed(1) == [.open(2, b)])
     }
 
+    @Test func aSlotRequestNotYetAnsweredClosesNothing() {
+        // The pool asks the budget under one lock and applies its answer under the next: a connection released in
+        // between must not be closed to make room the budget may well grant.
+        var machine = Machine(maxConnectionsPerHost: 1, idleTimeout: .seconds(60))
+        _ = granting(&machine, machine.requestConnection(1, origin: a, now: t0))
+        _ = machine.connected(1, now: t0)
+        #expect(machine.requestConnection(3, origin: a, now: t0) == [])
+        #expect(machine.requestConnection(2, origin: b, now: t0) == [.requestSlot])
+        #expect(machine.released(1, reusable: true, now: t0) == [.lease(1, to: 3, reused: true)])
+        #expect(machine.released(1, reusable: true, now: t0) == [])
+        #expect(machine.idleCount == 1)
+        #expect(machine.slotGranted() == [.open(2, b)])
+        // Denied, the same release makes room.
+        #expect(machine.requestConnection(4, origin: c, now: t0) == [.requestSlot])
+        #expect(machine.slotDenied() == [.close(1)])
+    }
+
     @Test func slotsGoToTheOriginThatHasWaitedLongest() {
         var machine = Machine(maxConnectionsPerHost: 4, idleTimeout: .seconds(60))
         #expect(machine.requestConnection(1, origin: a, now: t0) == [.requestSlot])
