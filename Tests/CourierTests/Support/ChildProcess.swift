@@ -65,8 +65,9 @@ enum ChildProcess {
         var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
         var errors: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
 
-        /// Waits until standard output contains `text`, at most `timeout`; false if it never did.
-        func waitForOutput(_ text: String, timeout: Duration = .seconds(5)) async -> Bool {
+        /// Waits until standard output contains `text`, at most `timeout`; false if it never did. The default
+        /// allows for a child starting on two cores busy with other suites' tests (5 s was once too short there).
+        func waitForOutput(_ text: String, timeout: Duration = .seconds(30)) async -> Bool {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
                 if output.contains(text) { return true }
