@@ -1,5 +1,13 @@
 import HTTPTypes
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension HTTPResponse.Status {
     /// A received status: the common ones with their usual reason phrase are the library's constants (the
     /// general initialiser checks every byte of the phrase again), any other as received.
@@ -13,24 +21,39 @@ extension HTTPResponse.Status {
 }
 
 extension HTTPField.Name {
-    /// The name of a field, without lower-casing or validating names servers commonly send in their usual spelling.
-    init?(commonOrParsed name: String) {
-        switch name {
-        case "Date": self = .date
-        case "Server": self = .server
-        case "Content-Type": self = .contentType
-        case "Content-Length": self = .contentLength
-        case "Connection": self = .connection
-        case "Transfer-Encoding": self = .transferEncoding
-        case "Cache-Control": self = .cacheControl
-        case "Last-Modified": self = .lastModified
-        case "ETag": self = .eTag
-        case "Location": self = .location
-        case "Vary": self = .vary
-        case "Content-Encoding": self = .contentEncoding
-        case "Accept-Ranges": self = .acceptRanges
-        case "Set-Cookie": self = .setCookie
-        default: self.init(name)
+    /// The library's constant for a name servers commonly send, when `bytes` spell it exactly as the constant does
+    /// (case included: a received name keeps its spelling); nil for any other name. Spares the common names a
+    /// string and the general initialiser's checks and lower-casing.
+    static func common(_ bytes: UnsafeRawBufferPointer) -> HTTPField.Name? {
+        switch bytes.count {
+        case 4:
+            if bytes.spells("Date") { return .date }
+            if bytes.spells("ETag") { return .eTag }
+            if bytes.spells("Vary") { return .vary }
+        case 6: if bytes.spells("Server") { return .server }
+        case 8: if bytes.spells("Location") { return .location }
+        case 10:
+            if bytes.spells("Connection") { return .connection }
+            if bytes.spells("Set-Cookie") { return .setCookie }
+        case 12: if bytes.spells("Content-Type") { return .contentType }
+        case 13:
+            if bytes.spells("Cache-Control") { return .cacheControl }
+            if bytes.spells("Last-Modified") { return .lastModified }
+            if bytes.spells("Accept-Ranges") { return .acceptRanges }
+        case 14: if bytes.spells("Content-Length") { return .contentLength }
+        case 16: if bytes.spells("Content-Encoding") { return .contentEncoding }
+        case 17: if bytes.spells("Transfer-Encoding") { return .transferEncoding }
+        default: break
         }
+        return nil
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether these bytes are exactly the UTF-8 of `text` (case-sensitive).
+    func spells(_ text: StaticString) -> Bool {
+        guard count == text.utf8CodeUnitCount else { return false }
+        guard let base = baseAddress else { return count == 0 }
+        return memcmp(base, text.utf8Start, count) == 0
     }
 }

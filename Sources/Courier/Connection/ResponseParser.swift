@@ -35,10 +35,11 @@ struct ResponseParser {
         /// The tokens of every `Connection` field, as the keep-alive policy reads them (collected on the way: an
         /// array of the values cost an allocation per response).
         var connection = ConnectionTokens.none
-        /// The values of every `Keep-Alive`, `Transfer-Encoding` and `Content-Length` field, in order.
+        /// The values of every `Keep-Alive` and `Transfer-Encoding` field, in order.
         var keepAlive: [String] = []
         var transferEncoding: [String] = []
-        var contentLength: [String] = []
+        /// The `Content-Length` fields, read from their bytes as the framing decision needs them.
+        var contentLength = ContentLengthFields()
         /// How the body is delimited: the parser's own decision, the one place it is made (the exchange's
         /// keep-alive decision uses it too).
         var framing: ResponseFraming = .noBody
@@ -286,7 +287,7 @@ struct ResponseParser {
         let transferEncoding = head.transferEncoding
         let contentLength = head.contentLength
         if !transferEncoding.isEmpty {
-            guard contentLength.isEmpty else {
+            guard contentLength.count == 0 else {
                 throw .malformed(
                     "the response framing is invalid (Transfer-Encoding together with Content-Length): refusing it")
             }
@@ -301,22 +302,16 @@ struct ResponseParser {
             }
             return .chunked
         }
-        guard !contentLength.isEmpty else { return .untilClose }
-        var length: Int64? = nil
-        for value in contentLength.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
-            let text = value.trimmingHTTPWhitespace()
-            guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let parsed = Int64(text)
-            else {
-                throw .malformed("the Content-Length header is not a valid number")
-            }
-            if let length, length != parsed {
-                throw .malformed(
-                    "the response carries conflicting framing (two different Content-Lengths, or Content-Length together with Transfer-Encoding)")
-            }
-            length = parsed
+        guard contentLength.count > 0 else { return .untilClose }
+        switch contentLength.problem {
+        case .invalid: throw .malformed("the Content-Length header is not a valid number")
+        case .conflicting:
+            throw .malformed(
+                "the response carries conflicting framing (two different Content-Lengths, or Content-Length together with Transfer-Encoding)")
+        case nil: break
         }
-        return .contentLength(length!)
+        guard let length = contentLength.length else { throw .malformed("the Content-Length header is not a valid number") }
+        return .contentLength(length)
     }
 
     /// `HTTP/1.x SP 3DIGIT [SP reason] EOL` → (minor version, code, reason, index after the line).
@@ -420,9 +415,13 @@ struct ResponseParser {
         let ascii = highBits < 0x80
         let name = UnsafeRawBufferPointer(rebasing: raw[from..<colon])
         let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<valueEnd])
-        head.add(
-            name: String(decoding: name, as: UTF8.self), kind: FieldKind(name), value: String(decoding: value, as: UTF8.self),
-            isASCII: ascii)
+        let kind = FieldKind(name)
+        if kind == .contentLength { head.contentLength.add(value) }
+        // A token is a valid field name, so the parsed form always exists; the guard keeps a mistake from trapping.
+        guard let fieldName = HTTPField.Name.common(name) ?? HTTPField.Name(String(decoding: name, as: UTF8.self)) else {
+            return
+        }
+        head.add(name: fieldName, kind: kind, value: String(decoding: value, as: UTF8.self), isASCII: ascii)
     }
 
     /// The fields whose values the connection's policies read.
@@ -570,20 +569,18 @@ struct ResponseParser {
 
 extension ResponseParser.Head {
     /// Appends a field whose name was checked to be a token and whose value to hold field-value bytes only
-    /// (trimmed), and notes the values the policies read. An ASCII value is valid for swift-http-types as it is
+    /// (trimmed), and notes the values the policies read (`Content-Length` is noted by the parser from the
+    /// bytes). An ASCII value is valid for swift-http-types as it is
     /// (the parser allows no control characters but HTAB inside), so it is stored without a copy; any other is
     /// taken as `HTTPField(name:lenientValue:)` takes it.
-    mutating func add(name: String, kind: ResponseParser.FieldKind, value: String, isASCII: Bool) {
-        // A token is a valid field name, so this always succeeds; the guard keeps a mistake from trapping.
-        guard let fieldName = HTTPField.Name(commonOrParsed: name) else { return }
+    mutating func add(name: HTTPField.Name, kind: ResponseParser.FieldKind, value: String, isASCII: Bool) {
         response.headerFields.append(
-            isASCII ? HTTPField(name: fieldName, value: value) : HTTPField(name: fieldName, lenientValue: value.utf8))
+            isASCII ? HTTPField(name: name, value: value) : HTTPField(name: name, lenientValue: value.utf8))
         switch kind {
         case .connection: connection.add(ConnectionTokens(headerValues: CollectionOfOne(value)))
         case .keepAlive: keepAlive.append(value)
-        case .contentLength: contentLength.append(value)
         case .transferEncoding: transferEncoding.append(value)
-        case .other: break
+        case .contentLength, .other: break
         }
     }
 }
