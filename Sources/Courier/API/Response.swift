@@ -64,7 +64,7 @@ public struct ResponseBody: AsyncSequence, Sendable {
         enum Inner {
             case streaming(Producer.AsyncIterator)
             /// `chunks` is `nil` until the first `next()` takes them from the exchange.
-            case complete(chunks: [ByteBuffer]?, next: Int)
+            case complete(chunks: BodyChunks?, next: Int)
         }
 
         var inner: Inner
@@ -75,7 +75,7 @@ public struct ResponseBody: AsyncSequence, Sendable {
             case .complete(let taken, let next):
                 let chunks = taken ?? exchange.takeCompleteBody()
                 guard next < chunks.count else {
-                    inner = .complete(chunks: [], next: 0)
+                    inner = .complete(chunks: BodyChunks(), next: 0)
                     return nil
                 }
                 inner = .complete(chunks: chunks, next: next + 1)

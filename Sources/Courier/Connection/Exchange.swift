@@ -54,7 +54,7 @@ final class Exchange: @unchecked Sendable {
         /// The caller waiting for `finished`, if it asked before the exchange ended.
         var endWaiter: UnsafeContinuation<Void, Never>? = nil
         /// A body that had ended when the head was handed over, until the caller's iterator takes it.
-        var completeBody: [ByteBuffer] = []
+        var completeBody = BodyChunks()
     }
 
     /// Who waits for the response head: the caller's task, or a promise (tests driving the event loop).
@@ -134,7 +134,7 @@ final class Exchange: @unchecked Sendable {
     /// once the read is processed (or the response ended), so that a small response costs the caller one wake-up
     /// and no body stream. `pendingChunks` are the body buffers that arrived with it.
     private var pendingHead: HTTPResponse?
-    private var pendingChunks: [ByteBuffer] = []
+    private var pendingChunks = BodyChunks()
     /// Only a streamed body's writer waits for the head to be written.
     private let startedPromise: EventLoopPromise<Bool>?
     private var writerPromise: EventLoopPromise<Bool>?
@@ -251,9 +251,9 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Takes the buffers of a body that had ended when the head was handed over (once; later calls get none).
-    func takeCompleteBody() -> [ByteBuffer] {
+    func takeCompleteBody() -> BodyChunks {
         shared.withLockedValue { shared in
-            defer { shared.completeBody = [] }
+            defer { shared.completeBody = BodyChunks() }
             return shared.completeBody
         }
     }
@@ -391,7 +391,7 @@ final class Exchange: @unchecked Sendable {
             let head = pendingHead
             let chunks = pendingChunks
             pendingHead = nil
-            pendingChunks = []
+            pendingChunks = BodyChunks()
             if head == nil { shared.withLockedValue { $0.bodyEndedNormally = true } }
             let source = self.source
             self.source = nil
@@ -468,13 +468,13 @@ final class Exchange: @unchecked Sendable {
             case .produceMore: readsPaused = false
             case .stopProducing, .dropped: readsPaused = true
             }
-            pendingChunks = []
+            pendingChunks = BodyChunks()
         }
         deliverHead(.success(HeadAndBody(head: head, body: sequence.sequence)))
     }
 
     /// Hands the head (or the failure) to the caller, resuming it if it waits; at most once.
-    private func deliverHead(_ result: Result<HeadAndBody, CourierError>, completeBody: [ByteBuffer] = []) {
+    private func deliverHead(_ result: Result<HeadAndBody, CourierError>, completeBody: BodyChunks = BodyChunks()) {
         let waiter = shared.withLockedValue { shared -> HeadWaiter? in
             guard shared.head == nil else { return nil }
             if case .success(let parts) = result, parts.body == nil {
