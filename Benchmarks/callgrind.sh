@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instructions, syscalls per request of Courier's request path (see BENCHMARKS.md, "Optimisations, 2026-11-28").
 #
-# usage: Benchmarks/callgrind.sh PROBE W1|W2|W4 [OUTDIR]
+# usage: Benchmarks/callgrind.sh PROBE W1|W2|W4|G1 [OUTDIR]   (G1: W1's one request in flight, as W4's GET)
 #   PROBE   a release build of CourierBenchProbe (swift build -c release --product CourierBenchProbe), which runs
 #           `courier bench` (BenchRunner, the public Client API) from a plain main: valgrind 3.19 crashes on the
 #           `courier` executable itself (its async main parks the main thread in dispatch_main).
@@ -19,6 +19,7 @@ case $W in
     W1) C=1 B=1024 P=/post ;;
     W2) C=16 B=1024 P=/post ;;
     W4) C=64 B=0 P=/get ;;
+    G1) C=1 B=0 P=/get ;;
     *) echo "unknown workload $W" >&2; exit 2 ;;
 esac
 mkdir -p "$D"

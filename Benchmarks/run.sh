@@ -309,7 +309,9 @@ for wl in $WORKLOADS; do
             wait_idle
             read -r _ acc0 req0 < <(nginx_counts)
             status=0
+            cpu0=$(head -1 /proc/stat)
             line=$(run_client "$client" "$C" "$N" "$B" "$BASE$PATH_" 2>"$WORK/stderr") || status=$?
+            cpu1=$(head -1 /proc/stat)
             read -r _ acc1 req1 < <(nginx_counts)
             line=$(printf '%s\n' "$line" | grep '^{' | tail -1 || true)
             if [[ -z "$line" ]]; then
@@ -320,12 +322,18 @@ for wl in $WORKLOADS; do
             fi
             # accepted/handled-requests deltas, less the one status request made after the run
             python3 - "$wl" "$round" "$client" "$C" "$N" "$B" "$status" "$((acc1 - acc0 - 1))" "$((req1 - req0 - 1))" \
-                "$line" "$(cut -d' ' -f1 /proc/loadavg)" >>"$RESULTS" <<'EOF'
+                "$line" "$(cut -d' ' -f1 /proc/loadavg)" "$cpu0" "$cpu1" >>"$RESULTS" <<'EOF'
 import json, sys
-wl, rnd, client, c, n, b, status, acc, req, line, load = sys.argv[1:]
+wl, rnd, client, c, n, b, status, acc, req, line, load, cpu0, cpu1 = sys.argv[1:]
+# The host's CPU time during the run (all cores, /proc/stat ticks): the share stolen by the hypervisor says
+# whether the run measured the client or the neighbours (summarize.py marks runs over 5% as disturbed).
+before, after = [int(v) for v in cpu0.split()[1:9]], [int(v) for v in cpu1.split()[1:9]]
+delta = [a - b for a, b in zip(after, before)]
+steal = 100.0 * delta[7] / max(sum(delta), 1)
 print(json.dumps({"workload": wl, "round": int(rnd), "client": client, "concurrency": int(c), "requests": int(n),
                   "body_bytes": int(b), "exit": int(status), "nginx_accepted": int(acc), "nginx_requests": int(req),
-                  "loadavg_1m_after": float(load), "result": json.loads(line)}, separators=(",", ":")))
+                  "loadavg_1m_after": float(load), "steal_pct": round(steal, 1), "result": json.loads(line)},
+                 separators=(",", ":")))
 EOF
             log "  round $round $client: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("—" if r is None else "%.0f rps, %d errors, %d conns" % (r["rps"], r["errors"], r["connections_opened"]))' "$line"), nginx accepted $((acc1 - acc0 - 1))"
         done
