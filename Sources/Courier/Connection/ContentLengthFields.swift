@@ -29,10 +29,7 @@ struct ContentLengthFields: Equatable, Sendable {
             // One element: up to the next comma, optional whitespace around it.
             var end = index
             while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
-            var start = index
-            var stop = end
-            while start < stop, value[start] == 0x20 || value[start] == 0x09 { start += 1 }
-            while stop > start, value[stop - 1] == 0x20 || value[stop - 1] == 0x09 { stop -= 1 }
+            let (start, stop) = value.trimmingWhitespace(from: index, to: end)
             guard stop > start, stop - start <= 18 else {
                 problem = .invalid
                 return

@@ -56,4 +56,14 @@ extension UnsafeRawBufferPointer {
         guard let base = baseAddress else { return count == 0 }
         return memcmp(base, text.utf8Start, count) == 0
     }
+
+    /// `from..<to` without the optional whitespace (SP and HTAB, RFC 9110 §5.6.3) at either end, as the bounds of
+    /// what is left (equal when nothing is).
+    func trimmingWhitespace(from: Int, to: Int) -> (start: Int, end: Int) {
+        var start = from
+        var end = to
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
+        return (start, end)
+    }
 }

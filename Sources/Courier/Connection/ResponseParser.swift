@@ -310,7 +310,9 @@ struct ResponseParser {
                 "the response carries conflicting framing (two different Content-Lengths, or Content-Length together with Transfer-Encoding)")
         case nil: break
         }
-        guard let length = contentLength.length else { throw .malformed("the Content-Length header is not a valid number") }
+        guard let length = contentLength.length else {
+            throw .malformed("the Content-Length header is not a valid number")
+        }
         return .contentLength(length)
     }
 
@@ -398,10 +400,7 @@ struct ResponseParser {
         }
         guard colon < end else { throw .malformed("a header line has no colon") }
         guard colon > from else { throw .malformed("a header field name contains characters that are not allowed") }
-        var valueStart = colon + 1
-        var valueEnd = end
-        while valueStart < valueEnd, raw[valueStart] == 0x20 || raw[valueStart] == 0x09 { valueStart += 1 }
-        while valueEnd > valueStart, raw[valueEnd - 1] == 0x20 || raw[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        let (valueStart, valueEnd) = raw.trimmingWhitespace(from: colon + 1, to: end)
         // One pass without an early exit (the compiler can vectorize it): a byte that is not a field-value byte
         // makes the value invalid; any byte from 0x80 makes it non-ASCII.
         var invalid = false

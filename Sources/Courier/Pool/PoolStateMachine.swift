@@ -730,8 +730,8 @@ struct PoolStateMachine {
         return best
     }
 
-    /// When the budget is exhausted (a slot request is outstanding) and some origin still waits, a connection
-    /// that just went idle makes room: the least recently used idle one is closed.
+    /// When the budget is exhausted (it denied the outstanding slot request) and some origin still waits, a
+    /// connection that just went idle makes room: the least recently used idle one is closed.
     private mutating func evictIfOthersStarve() -> [Action] {
         guard budgetFull, neediestOrigin() != nil, let id = leastRecentlyUsedIdle() else { return [] }
         return [evict(id)]

@@ -86,6 +86,11 @@ import Testing
 
     @Test func whitespaceTrimmingAndCaseFoldingWorkOnBytes() {
         #expect(" \t a b \t ".trimmingHTTPWhitespace() == "a b")
+        for (text, start, end) in [(" \t a b \t ", 3, 6), ("", 0, 0), (" \t ", 3, 3), ("x", 0, 1), ("\u{a0}x ", 0, 3)] {
+            let bounds = Array(text.utf8).withUnsafeBytes { $0.trimmingWhitespace(from: 0, to: $0.count) }
+            #expect(bounds.start == start && bounds.end == end, "\(text)")
+        }
+        #expect(Array(" a b ".utf8).withUnsafeBytes { $0.trimmingWhitespace(from: 2, to: 4) } == (3, 4))
         #expect("".trimmingHTTPWhitespace() == "")
         #expect(" \t ".trimmingHTTPWhitespace() == "")
         #expect("x".trimmingHTTPWhitespace() == "x")
