@@ -119,19 +119,32 @@ def generate(directory, count, seed):
     print(json.dumps({"files": len(records), "bytes": total}))
 
 
+def socket_targets(pid, names):
+    """fd name -> its socket:[inode] target, for the names that are sockets now."""
+    targets = {}
+    for name in names:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, name))
+        except OSError:
+            continue  # closed between listdir and readlink
+        if target.startswith("socket:"):
+            targets[name] = target
+    return targets
+
+
 def count_sockets(pid):
-    count = 0
+    """Sockets open in the process. Listing and reading the links is not atomic: a process that closes a socket
+    and a file and opens a new socket meanwhile can have one descriptor number read as the old socket and another,
+    read later, as the new one, counting a socket that was already closed. So the links are read twice and a
+    descriptor counts only when it was the same socket both times (a socket that exists across the two passes,
+    well under a millisecond apart, is never missed)."""
     try:
         names = os.listdir("/proc/%d/fd" % pid)
     except OSError:
         return None
-    for name in names:
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, name)).startswith("socket:"):
-                count += 1
-        except OSError:
-            pass  # closed between listdir and readlink
-    return count
+    first = socket_targets(pid, names)
+    second = socket_targets(pid, list(first))
+    return sum(1 for name, target in second.items() if first[name] == target)
 
 
 def sampled_run(out, timeout, stdin_path, command):
