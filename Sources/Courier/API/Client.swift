@@ -8,7 +8,7 @@ import Synchronization
 
 /// An HTTP/1.1 client with a connection pool. Create one per process (or per set of settings) and share it.
 ///
-/// Responses are handled inside a scope (``execute(_:isolation:_:)``): when the scope ends the connection is
+/// Responses are handled inside a scope (``execute(_:_:)``): when the scope ends the connection is
 /// returned to the pool or closed, whether or not the body was read, so connections cannot leak through the API.
 /// Call ``shutdown()`` when done; a client dropped without it closes its connections and logs an error.
 public final class Client: Sendable {
@@ -102,10 +102,14 @@ public final class Client: Sendable {
     /// A request that fails on a reused connection before any byte of it was written is sent again on another
     /// connection (always safe); nothing else is retried.
     ///
+    /// `execute` and `handler` run in the caller's isolation (`nonisolated(nonsending)`): called from an actor, the
+    /// handler runs on that actor and may use its state; called from a task, they run on the task's executor.
+    /// Declared so, it does not switch executors where it starts and where its calls return, as a function with
+    /// an `isolated` parameter does (with a task executor preference, each switch takes the task's status lock).
+    ///
     /// - Throws: ``CourierError`` for every failure of Courier's own; errors thrown by `handler` are rethrown.
-    public func execute<Result>(
+    nonisolated(nonsending) public func execute<Result>(
         _ request: Request,
-        isolation: isolated (any Actor)? = #isolation,
         _ handler: (Response) async throws -> Result
     ) async throws -> Result {
         guard !isShutdown.load(ordering: .acquiring) else { throw CourierError.shutdown }

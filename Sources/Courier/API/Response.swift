@@ -1,7 +1,7 @@
 import HTTPTypes
 import NIOCore
 
-/// A response whose body is read inside the scope of ``Client/execute(_:isolation:_:)``.
+/// A response whose body is read inside the scope of ``Client/execute(_:_:)``.
 public struct Response: Sendable {
     /// Status line and header fields.
     public let head: HTTPResponse
