@@ -2,6 +2,7 @@ import HTTPTypes
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// One request/response exchange on one connection.
 ///
@@ -93,7 +94,7 @@ final class Exchange: @unchecked Sendable {
     private let expectContinue: Bool
     private let requestTokens: ConnectionTokens
     private let settings: Settings
-    private let shared = NIOLockedValueBox(Shared())
+    private let shared = Mutex(Shared())
 
     // Event-loop state.
     /// The connection's handler while the exchange runs; released when it ends. Held strongly: a weak reference
@@ -106,7 +107,7 @@ final class Exchange: @unchecked Sendable {
             if requestPhase == .complete {
                 if settings.recordsTimings {
                     let now = NIODeadline.now().uptimeNanoseconds
-                    shared.withLockedValue { if $0.requestSentAt == nil { $0.requestSentAt = now } }
+                    shared.withLock { if $0.requestSentAt == nil { $0.requestSentAt = now } }
                 }
                 armResponseHeadTimer()
             }
@@ -194,22 +195,22 @@ final class Exchange: @unchecked Sendable {
     // MARK: Read from any thread
 
     /// The response body reached its delimiter.
-    var bodyEndedNormally: Bool { shared.withLockedValue { $0.bodyEndedNormally } }
+    var bodyEndedNormally: Bool { shared.withLock { $0.bodyEndedNormally } }
     /// Why the exchange failed, if it did.
-    var failure: CourierError? { shared.withLockedValue { $0.failure } }
+    var failure: CourierError? { shared.withLock { $0.failure } }
     /// The response's framing, once its head arrived.
-    var announcedFraming: ResponseFraming? { shared.withLockedValue { $0.announcedFraming } }
+    var announcedFraming: ResponseFraming? { shared.withLock { $0.announcedFraming } }
     /// Whether any byte of the request was handed to the connection.
-    var wroteAnything: Bool { shared.withLockedValue { $0.wroteAnything } }
+    var wroteAnything: Bool { shared.withLock { $0.wroteAnything } }
     /// Body bytes handed to the connection so far.
-    var bodyBytesSent: Int64 { shared.withLockedValue { $0.bodyBytesSent } }
+    var bodyBytesSent: Int64 { shared.withLock { $0.bodyBytesSent } }
     /// The request's method is `HEAD` (its response has no body, whatever its head says).
     var requestIsHEAD: Bool { requestHead.isHEAD }
     /// Whether any part of a response arrived.
-    var responseStarted: Bool { shared.withLockedValue { $0.responseStarted } }
+    var responseStarted: Bool { shared.withLock { $0.responseStarted } }
     /// From the start to the request being written, and to the first response part (`nil` if not yet).
     var phaseDurations: (requestSent: Duration?, firstResponse: Duration?) {
-        shared.withLockedValue { shared in
+        shared.withLock { shared in
             guard let start = shared.startedAt else { return (nil, nil) }
             func since(_ end: UInt64) -> Duration { .nanoseconds(Int64(truncatingIfNeeded: end &- start)) }
             return (shared.requestSentAt.map(since), shared.firstResponseAt.map(since))
@@ -221,7 +222,7 @@ final class Exchange: @unchecked Sendable {
     /// Completes with the response head (for tests that drive the event loop themselves).
     var responseFuture: EventLoopFuture<Response> {
         let promise = eventLoop.makePromise(of: HeadAndBody.self)
-        let ready = shared.withLockedValue { shared -> Result<HeadAndBody, CourierError>? in
+        let ready = shared.withLock { shared -> Result<HeadAndBody, CourierError>? in
             if let head = shared.head { return head }
             shared.headWaiter = .promise(promise)
             return nil
@@ -240,7 +241,7 @@ final class Exchange: @unchecked Sendable {
     /// which calls ``cancel()``: that fails the exchange and closes the connection.
     func response() async throws -> Response {
         let parts = try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<HeadAndBody, Error>) in
-            let ready = shared.withLockedValue { shared -> Result<HeadAndBody, CourierError>? in
+            let ready = shared.withLock { shared -> Result<HeadAndBody, CourierError>? in
                 if let head = shared.head { return head }
                 shared.headWaiter = .task(continuation)
                 return nil
@@ -252,7 +253,7 @@ final class Exchange: @unchecked Sendable {
 
     /// Takes the buffers of a body that had ended when the head was handed over (once; later calls get none).
     func takeCompleteBody() -> BodyChunks {
-        shared.withLockedValue { shared in
+        shared.withLock { shared in
             defer { shared.completeBody = BodyChunks() }
             return shared.completeBody
         }
@@ -287,15 +288,15 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// Whether the exchange ended (its connection was released to the pool or closed).
-    var hasEnded: Bool { shared.withLockedValue { $0.finished } }
+    var hasEnded: Bool { shared.withLock { $0.finished } }
 
     /// Called when the caller's scope ended. Drains a small unread remainder so the connection can be reused,
     /// or closes it. Returns when the connection was released to the pool or closed.
     func consumerFinished() async {
         // The common case (the response already ended) needs no trip to the event loop.
-        if shared.withLockedValue({ $0.finished }) { return }
+        if shared.withLock({ $0.finished }) { return }
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let finished = shared.withLockedValue { shared -> Bool in
+            let finished = shared.withLock { shared -> Bool in
                 if shared.finished { return true }
                 shared.endWaiter = continuation
                 return false
@@ -322,7 +323,7 @@ final class Exchange: @unchecked Sendable {
         }
         let inlineBytes = !expectContinue && !streamsBody ? Int64(inlineBody?.readableBytes ?? 0) : 0
         let now = settings.recordsTimings ? NIODeadline.now().uptimeNanoseconds : nil
-        shared.withLockedValue {
+        shared.withLock {
             $0.wroteAnything = true
             $0.startedAt = now
             $0.bodyBytesSent = inlineBytes
@@ -355,7 +356,7 @@ final class Exchange: @unchecked Sendable {
             if !sawResponse {
                 sawResponse = true
                 let now = settings.recordsTimings ? NIODeadline.now().uptimeNanoseconds : nil
-                shared.withLockedValue {
+                shared.withLock {
                     $0.responseStarted = true
                     $0.firstResponseAt = now
                 }
@@ -392,7 +393,7 @@ final class Exchange: @unchecked Sendable {
             let chunks = pendingChunks
             pendingHead = nil
             pendingChunks = BodyChunks()
-            if head == nil { shared.withLockedValue { $0.bodyEndedNormally = true } }
+            if head == nil { shared.withLock { $0.bodyEndedNormally = true } }
             let source = self.source
             self.source = nil
             // The connection goes back to the pool before the caller is woken, so the caller's scope can end
@@ -430,7 +431,7 @@ final class Exchange: @unchecked Sendable {
         // Chunked framing in an HTTP/1.0 response is faulty (RFC 9112 §6.1): read it, then close the connection.
         if head.minorVersion == 0, case .chunked = head.framing { faultyFraming = true }
         let framing = self.framing
-        shared.withLockedValue { $0.announcedFraming = framing }
+        shared.withLock { $0.announcedFraming = framing }
         if requestPhase == .sendingBody, let contentLength, bodyBytesWritten == contentLength, let context {
             // Every declared byte is out; the server answered before the writer got to say so. The request is
             // complete (the end of a Content-Length body puts nothing on the wire).
@@ -475,7 +476,7 @@ final class Exchange: @unchecked Sendable {
 
     /// Hands the head (or the failure) to the caller, resuming it if it waits; at most once.
     private func deliverHead(_ result: Result<HeadAndBody, CourierError>, completeBody: BodyChunks = BodyChunks()) {
-        let waiter = shared.withLockedValue { shared -> HeadWaiter? in
+        let waiter = shared.withLock { shared -> HeadWaiter? in
             guard shared.head == nil else { return nil }
             if case .success(let parts) = result, parts.body == nil {
                 shared.completeBody = completeBody
@@ -518,7 +519,7 @@ final class Exchange: @unchecked Sendable {
 
     private func countBodyBytes(_ count: Int) {
         bodyBytesWritten += Int64(count)
-        shared.withLockedValue { $0.bodyBytesSent += Int64(count) }
+        shared.withLock { $0.bodyBytesSent += Int64(count) }
     }
 
     private func writeBodyChunkOnLoop(_ chunk: ByteBuffer) -> EventLoopFuture<Bool> {
@@ -618,7 +619,7 @@ final class Exchange: @unchecked Sendable {
     func fail(_ error: CourierError) {
         guard !finished else { return }
         finished = true
-        shared.withLockedValue { $0.failure = error }
+        shared.withLock { $0.failure = error }
         cancelTimers()
         continueTimer?.cancel()
         drainTimer?.cancel()
@@ -722,7 +723,7 @@ extension Exchange {
     /// Publishes the end of the exchange, after the pool got its connection back (so a caller that sees it can
     /// lease that connection again at once).
     fileprivate func markFinished() {
-        let waiter = shared.withLockedValue { shared -> UnsafeContinuation<Void, Never>? in
+        let waiter = shared.withLock { shared -> UnsafeContinuation<Void, Never>? in
             shared.finished = true
             defer { shared.endWaiter = nil }
             return shared.endWaiter
