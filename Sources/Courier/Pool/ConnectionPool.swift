@@ -165,7 +165,7 @@ final class ConnectionPool: Sendable {
     /// Synchronous: a caller that gets a connection here makes no async call for it.
     func leaseIdle(origin: Origin) throws -> Lease? {
         if Task.isCancelled { throw CourierError.cancelled }
-        let now = ContinuousClock.now
+        let now = PoolInstant.now
         let callerLoop = requestersLoop().map { ObjectIdentifier($0) }
         let leased = state.withLock { state -> (Lease, gauges: (open: Int, idle: Int, leased: Int))? in
             // With a caller on one of the loops, an idle connection on that loop is preferred among the last 8
@@ -365,7 +365,7 @@ final class ConnectionPool: Sendable {
     /// One lock per release: the machine's decision, the gauges' figures and whether a sweep must be armed are
     /// read together (two event loops releasing at once otherwise meet on the lock several times per request).
     private func released(_ id: Int, reusable: Bool, hints: KeepAliveHints, reason: PoolStateMachine.CloseReason) {
-        let now = ContinuousClock.now
+        let now = PoolInstant.now
         let (actions, gauges, sweepAt) = state.withLock { state in
             let actions = state.machine.released(id, reusable: reusable, now: now, hints: hints, closeReason: reason)
             return (actions, state.gauges, reusable ? state.claimSweep() : nil)

@@ -244,7 +244,14 @@ struct PoolStateMachine {
     mutating func leaseIdleConnection(
         origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferred: (ConnectionID) -> Bool = { _ in false }
     ) -> (id: ConnectionID, idleTime: Duration)? {
-        let now = PoolInstant(now)
+        leaseIdleConnection(origin: origin, now: PoolInstant(now), window: window, preferred: preferred)
+    }
+
+    /// ``leaseIdleConnection(origin:now:window:preferred:)`` at a ``PoolInstant`` (the pool's hot path reads the
+    /// clock that way).
+    mutating func leaseIdleConnection(
+        origin: Origin, now: PoolInstant, window: Int = 8, preferred: (ConnectionID) -> Bool = { _ in false }
+    ) -> (id: ConnectionID, idleTime: Duration)? {
         guard !isShutdown, let originIndex = origins.index(forKey: origin),
             let (position, id) = originInPlace(originIndex, { Self.candidate(in: $0.idle, window: window, preferred: preferred) }),
             let index = connections.index(forKey: id), let (since, timeout) = idleState(at: index),
@@ -465,6 +472,15 @@ struct PoolStateMachine {
         _ id: ConnectionID, reusable: Bool, now: ContinuousClock.Instant, hints: KeepAliveHints = KeepAliveHints(),
         closeReason: CloseReason = .connectionClose
     ) -> [Action] {
+        released(id, reusable: reusable, now: PoolInstant(now), hints: hints, closeReason: closeReason)
+    }
+
+    /// ``released(_:reusable:now:hints:closeReason:)`` at a ``PoolInstant`` (the pool's hot path reads the clock
+    /// that way).
+    mutating func released(
+        _ id: ConnectionID, reusable: Bool, now: PoolInstant, hints: KeepAliveHints = KeepAliveHints(),
+        closeReason: CloseReason = .connectionClose
+    ) -> [Action] {
         // One lookup of `id` and one of its origin: the indices stay valid, as nothing is inserted or removed below.
         // Fields are read one by one (a copy of the whole record would copy its origin's strings).
         guard let index = connections.index(forKey: id) else { return [] }
@@ -532,7 +548,7 @@ struct PoolStateMachine {
             transition(at: index, to: .closing, reason: .idleLimit)
             return [.close(id)]
         }
-        transition(at: index, to: .idle(since: PoolInstant(now)))
+        transition(at: index, to: .idle(since: now))
         origins.values[originIndex].idle.append(id)
         return evictIfOthersStarve()
     }
