@@ -27,8 +27,8 @@ struct RequestHead: Sendable {
     private let methodBody: MethodBody
 
     private init(method: String, uri: String, capacity: Int) {
-        bytes = ByteBuffer()
-        bytes.reserveCapacity(capacity)
+        // Allocated at its size (an empty buffer that then reserves capacity is copied and rebased).
+        bytes = ByteBufferAllocator().buffer(capacity: capacity)
         Self.write(method, " ", uri, " HTTP/1.1\r\n", to: &bytes)
         // Comparing two different strings takes the standard library's slow path; the length and first byte
         // rule out every other method first, so each comparison below is made only where it is likely equal.
