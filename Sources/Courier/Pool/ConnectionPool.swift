@@ -60,6 +60,11 @@ final class ConnectionPool: Sendable {
     /// ``Client/taskExecutors``. Connections its lease opens are placed there, so that task's requests never
     /// change threads; connections opened from anywhere else (timers, closes, other callers) go to the group's
     /// next loop.
+    /// The machine's tag for `loop`: its object identity (loops live as long as their group, so tags stay unique).
+    static func loopTag(_ loop: any EventLoop) -> PoolStateMachine.LoopTag {
+        Int(bitPattern: ObjectIdentifier(loop))
+    }
+
     private func requestersLoop() -> (any EventLoop)? {
         guard let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(ObjectIdentifier(current))
         else { return nil }
@@ -166,22 +171,15 @@ final class ConnectionPool: Sendable {
     func leaseIdle(origin: Origin) throws -> Lease? {
         if Task.isCancelled { throw CourierError.cancelled }
         let now = PoolInstant.now
-        let callerLoop = requestersLoop().map { ObjectIdentifier($0) }
+        // With a caller on an event loop, an idle connection on that loop is preferred among the last 8 idle (its
+        // requests are then read and written on the caller's thread), else the most recently idle. A loop of
+        // another group matches no connection, so it needs no check here.
+        let callerLoop = MultiThreadedEventLoopGroup.currentEventLoop.map(Self.loopTag)
         let leased = state.withLock { state -> (Lease, gauges: (open: Int, idle: Int, leased: Int))? in
-            // With a caller on one of the loops, an idle connection on that loop is preferred among the last 8
-            // idle (its requests are then read and written on the caller's thread), else the most recently idle.
-            // The preference is a non-escaping closure over a copy of the table (no allocation per request).
-            let connections = state.connections
-            guard
-                let (id, idleTime) = state.machine.leaseIdleConnection(
-                    origin: origin, now: now,
-                    preferred: { id in
-                        guard let callerLoop else { return false }
-                        return connections[id].map { ObjectIdentifier($0.eventLoop) } == callerLoop
-                    })
+            guard let (id, idleTime) = state.machine.leaseIdleConnection(origin: origin, now: now, preferredLoop: callerLoop)
             else { return nil }
             // Connections enter and leave `connections` under the same lock as the machine's.
-            guard let connection = connections[id] else { preconditionFailure("leased connection \(id) is not known") }
+            guard let connection = state.connections[id] else { preconditionFailure("leased connection \(id) is not known") }
             return (Lease(connection: connection, reused: true, idleTime: idleTime), state.gauges)
         }
         guard let leased else { return nil }
@@ -332,7 +330,7 @@ final class ConnectionPool: Sendable {
                     state.connections[id] = connection
                     state.opened += 1
                     state.openedAt[id] = .now
-                    return state.machine.connected(id, now: .now)
+                    return state.machine.connected(id, now: .now, loop: Self.loopTag(connection.eventLoop))
                 }
                 self.metrics.opened.increment()
                 connection.channel.closeFuture.whenComplete { [weak self] _ in self?.closed(id) }

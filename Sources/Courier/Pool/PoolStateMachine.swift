@@ -102,8 +102,19 @@ struct PoolStateMachine {
         var backoff: Duration
     }
 
+    /// An idle connection and the event loop it lives on (so the loop preference needs no lookup per candidate).
+    struct IdleEntry: Equatable {
+        var id: ConnectionID
+        var loop: LoopTag
+    }
+
+    /// Which event loop a connection lives on, as the pool numbers them (0 when it does not say).
+    typealias LoopTag = Int
+
     struct Connection {
         var origin: Origin
+        /// The event loop it lives on (see ``connected(_:now:loop:)``).
+        var loop: LoopTag = 0
         var state: ConnectionState
         var served: Int = 0
         /// How long this connection may stay idle: the pool's idle timeout, lowered by the server's hints.
@@ -127,7 +138,7 @@ struct PoolStateMachine {
         /// Connections of this origin being opened.
         var opening = 0
         /// Idle connections, most recently used last (reused first: its TCP window is warm).
-        var idle: [ConnectionID] = []
+        var idle: [IdleEntry] = []
         /// Requests waiting for a connection, first come first served.
         var waiters = FIFOQueue<RequestID>()
 
@@ -213,12 +224,12 @@ struct PoolStateMachine {
         // `origin` is hashed once: the idle stack is changed in place through its index (nothing below inserts
         // or removes an origin, so the index stays valid until the waiter is queued).
         if let originIndex = origins.index(forKey: origin) {
-            if let preferring, let position = origins.values[originIndex].idle.lastIndex(of: preferring) {
+            if let preferring, let position = origins.values[originIndex].idle.lastIndex(where: { $0.id == preferring }) {
                 // Moved to the top of the stack, it is the one taken below (or closed there if it expired).
-                origins.values[originIndex].idle.remove(at: position)
-                origins.values[originIndex].idle.append(preferring)
+                let entry = origins.values[originIndex].idle.remove(at: position)
+                origins.values[originIndex].idle.append(entry)
             }
-            while let id = origins.values[originIndex].idle.popLast() {
+            while let id = origins.values[originIndex].idle.popLast()?.id {
                 guard let index = connections.index(forKey: id), let (since, timeout) = idleState(at: index) else { continue }
                 if since.duration(to: now) >= timeout {
                     transition(at: index, to: .closing, reason: .idleTimeout)
@@ -238,22 +249,24 @@ struct PoolStateMachine {
 
     /// The fast path of ``requestConnection(_:origin:now:preferring:)`` when it would lease an idle connection at
     /// once: it takes the same connection and makes the same changes, and returns it with how long it sat idle.
-    /// The connection taken is, among the `window` most recently idle ones of `origin`, the most recent one
-    /// `preferred` accepts, else the most recently idle one. `nil`, with nothing changed, when that connection
+    /// The connection taken is, among the `window` most recently idle ones of `origin`, the most recent one on
+    /// `preferredLoop`, else the most recently idle one. `nil`, with nothing changed, when that connection
     /// is not idle or has expired (or none is idle): `requestConnection` then decides (it closes expired ones).
     mutating func leaseIdleConnection(
-        origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferred: (ConnectionID) -> Bool = { _ in false }
+        origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferredLoop: LoopTag? = nil
     ) -> (id: ConnectionID, idleTime: Duration)? {
-        leaseIdleConnection(origin: origin, now: PoolInstant(now), window: window, preferred: preferred)
+        leaseIdleConnection(origin: origin, now: PoolInstant(now), window: window, preferredLoop: preferredLoop)
     }
 
-    /// ``leaseIdleConnection(origin:now:window:preferred:)`` at a ``PoolInstant`` (the pool's hot path reads the
-    /// clock that way).
+    /// ``leaseIdleConnection(origin:now:window:preferredLoop:)`` at a ``PoolInstant`` (the pool's hot path reads
+    /// the clock that way).
     mutating func leaseIdleConnection(
-        origin: Origin, now: PoolInstant, window: Int = 8, preferred: (ConnectionID) -> Bool = { _ in false }
+        origin: Origin, now: PoolInstant, window: Int = 8, preferredLoop: LoopTag? = nil
     ) -> (id: ConnectionID, idleTime: Duration)? {
         guard !isShutdown, let originIndex = origins.index(forKey: origin),
-            let (position, id) = originInPlace(originIndex, { Self.candidate(in: $0.idle, window: window, preferred: preferred) }),
+            let (position, id) = originInPlace(originIndex, {
+                Self.candidate(in: $0.idle, window: window, preferredLoop: preferredLoop)
+            }),
             let index = connections.index(forKey: id), let (since, timeout) = idleState(at: index),
             since.duration(to: now) < timeout
         else { return nil }
@@ -262,17 +275,19 @@ struct PoolStateMachine {
         return (id, since.duration(to: now))
     }
 
-    /// Where in `idle` the connection ``leaseIdleConnection(origin:now:window:preferred:)`` takes is, and its id.
+    /// Where in `idle` the connection ``leaseIdleConnection(origin:now:window:preferredLoop:)`` takes is, and its id.
     /// A function of its own, so that no second reference to the idle array is alive when it is changed (that
     /// would copy it).
     private static func candidate(
-        in idle: [ConnectionID], window: Int, preferred: (ConnectionID) -> Bool
+        in idle: [IdleEntry], window: Int, preferredLoop: LoopTag?
     ) -> (Int, ConnectionID)? {
         guard var position = idle.indices.last else { return nil }
-        if let found = idle[max(idle.startIndex, idle.endIndex - window)...].lastIndex(where: preferred) {
+        if let preferredLoop, idle[position].loop != preferredLoop,
+            let found = idle[max(idle.startIndex, idle.endIndex - window)...].lastIndex(where: { $0.loop == preferredLoop })
+        {
             position = found
         }
-        return (position, idle[position])
+        return (position, idle[position].id)
     }
 
     /// Runs `body` on the origin's state at `index` in place: reading `origins.values[index].field` copies the
@@ -357,8 +372,9 @@ struct PoolStateMachine {
     // MARK: Connection events
 
     /// Connection `id` finished opening.
-    mutating func connected(_ id: ConnectionID, now: ContinuousClock.Instant) -> [Action] {
+    mutating func connected(_ id: ConnectionID, now: ContinuousClock.Instant, loop: LoopTag = 0) -> [Action] {
         guard let connection = connections[id], connection.state == .opening else { return [] }
+        connections[id]!.loop = loop
         origins[connection.origin]!.opening -= 1
         // A clean open: the process has descriptors again (the cap itself rises on the retry timer).
         exhaustion = nil
@@ -377,7 +393,7 @@ struct PoolStateMachine {
             actions = [.close(id)]
         } else {
             transition(id, to: .idle(since: PoolInstant(now)))
-            origins[connection.origin]!.idle.append(id)
+            origins[connection.origin]!.idle.append(IdleEntry(id: id, loop: loop))
             actions = evictIfOthersStarve()
         }
         return actions
@@ -419,7 +435,7 @@ struct PoolStateMachine {
         connectionCap = max(0, connections.count - Self.descriptorReserve)
         for (idleID, idle) in connections where idle.state != .closing {
             if case .idle = idle.state {
-                origins[idle.origin]!.idle.removeAll { $0 == idleID }
+                origins[idle.origin]!.idle.removeAll { $0.id == idleID }
                 transition(idleID, to: .closing, reason: .descriptorPressure)
                 actions.append(.close(idleID))
             }
@@ -484,7 +500,7 @@ struct PoolStateMachine {
         // One lookup of `id` and one of its origin: the indices stay valid, as nothing is inserted or removed below.
         // Fields are read one by one (a copy of the whole record would copy its origin's strings).
         guard let index = connections.index(forKey: id) else { return [] }
-        let (isLeased, origin, served) = inPlace(index) { ($0.state == .leased, $0.origin, $0.served) }
+        let (isLeased, origin, served, loop) = inPlace(index) { ($0.state == .leased, $0.origin, $0.served, $0.loop) }
         guard isLeased else { return [] }
         if reusable, served >= 2 {
             // A reused connection carried a request to its end: this server keeps connections.
@@ -549,7 +565,7 @@ struct PoolStateMachine {
             return [.close(id)]
         }
         transition(at: index, to: .idle(since: now))
-        origins.values[originIndex].idle.append(id)
+        origins.values[originIndex].idle.append(IdleEntry(id: id, loop: loop))
         return evictIfOthersStarve()
     }
 
@@ -573,7 +589,7 @@ struct PoolStateMachine {
         var state = origins[connection.origin]!
         state.count -= 1
         switch connection.state {
-        case .idle: state.idle.removeAll { $0 == id }
+        case .idle: state.idle.removeAll { $0.id == id }
         case .opening: state.opening -= 1
         default: break
         }
@@ -588,10 +604,10 @@ struct PoolStateMachine {
     mutating func closeExpired(now: ContinuousClock.Instant) -> [Action] {
         var actions: [Action] = []
         for (origin, var state) in origins where !state.idle.isEmpty {
-            state.idle.removeAll { id in
-                guard connections[id]?.isExpired(at: now) == true else { return false }
-                transition(id, to: .closing, reason: .idleTimeout)
-                actions.append(.close(id))
+            state.idle.removeAll { entry in
+                guard connections[entry.id]?.isExpired(at: now) == true else { return false }
+                transition(entry.id, to: .closing, reason: .idleTimeout)
+                actions.append(.close(entry.id))
                 return true
             }
             origins[origin] = state
@@ -764,7 +780,7 @@ struct PoolStateMachine {
 
     private mutating func evict(_ id: ConnectionID) -> Action {
         let origin = connections[id]!.origin
-        origins[origin]!.idle.removeAll { $0 == id }
+        origins[origin]!.idle.removeAll { $0.id == id }
         transition(id, to: .closing, reason: .evicted)
         return .close(id)
     }

@@ -58,7 +58,7 @@ struct PoolHarness {
             } else if roll == 2 {
                 try apply("EMFILE \(id)", machine.outOfDescriptors(id, now: now))
             } else {
-                try apply("connected \(id)", machine.connected(id, now: now))
+                try apply("connected \(id)", machine.connected(id, now: now, loop: id % 2))
             }
         case 3, 4:
             guard let (id, _) = holder.randomElement(using: &rng) else { return }
@@ -100,14 +100,15 @@ struct PoolHarness {
         }
     }
 
-    /// A request as ``ConnectionPool`` makes it: the idle fast path first (preferring odd connection ids, as a
-    /// caller preferring its loop would), `requestConnection` when that declines. Whatever the fast path does must
-    /// be what `requestConnection(preferring:)` does with the connection it took, checked on a copy.
+    /// A request as ``ConnectionPool`` makes it: the idle fast path first (connections with odd ids live on loop
+    /// 1, and half the callers prefer it, as a caller on that loop would), `requestConnection` when that declines.
+    /// Whatever the fast path does must be what `requestConnection(preferring:)` does with the connection it
+    /// took, checked on a copy.
     private mutating func requestThroughFastPath(_ id: Int, origin: Origin) throws {
         let preferOdd = rng.next() % 2 == 0
         var reference = machine
         guard let (leased, idleTime) = machine.leaseIdleConnection(
-            origin: origin, now: now, window: 2, preferred: { preferOdd && $0 % 2 == 1 })
+            origin: origin, now: now, window: 2, preferredLoop: preferOdd ? 1 : nil)
         else {
             try apply("request \(id) \(origin.host) (fast path declined)", machine.requestConnection(id, origin: origin, now: now))
             return
@@ -134,7 +135,7 @@ struct PoolHarness {
             guard rounds < 10_000 else { throw violation("shutdown never completed") }
             if let id = opening.first {
                 opening.remove(id)
-                try apply("connected \(id)", machine.connected(id, now: now))
+                try apply("connected \(id)", machine.connected(id, now: now, loop: id % 2))
             } else if let (id, _) = holder.first {
                 holder[id] = nil
                 try apply("released \(id)", machine.released(id, reusable: true, now: now))

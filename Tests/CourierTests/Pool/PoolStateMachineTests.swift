@@ -30,7 +30,8 @@ import Testing
         var machine = Machine(maxConnectionsPerHost: 3, idleTimeout: .seconds(10))
         for request in 1...3 {
             _ = granting(&machine, machine.requestConnection(request, origin: a, now: t0))
-            _ = machine.connected(request, now: t0)
+            // Connection i lives on loop i.
+            _ = machine.connected(request, now: t0, loop: request)
         }
         for id in 1...3 { _ = machine.released(id, reusable: true, now: t0 + .seconds(Double(id))) }
         return machine
@@ -67,8 +68,8 @@ import Testing
     @Test func theFastPathTakesThePreferredConnectionWithinItsWindowElseTheMostRecent() throws {
         var machine = threeIdle()
         // Idle stack, most recent last: 1, 2, 3. A window of 2 sees 2 and 3 only.
-        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), window: 2, preferred: { $0 == 1 })?.id == 3)
-        let taken = machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), window: 8, preferred: { $0 == 1 })
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), window: 2, preferredLoop: 1)?.id == 3)
+        let taken = machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), window: 8, preferredLoop: 1)
         let second = try #require(taken)
         #expect(second.id == 1)
         #expect(second.idleTime == .seconds(4))
@@ -84,8 +85,8 @@ import Testing
     @Test func theFastPathDeclinesAnExpiredCandidateAndChangesNothing() {
         var machine = threeIdle()
         // At t0 + 11.5 s connection 1 has passed its 10 s idle timeout; it is the preferred candidate.
-        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(11.5), preferred: { $0 == 1 }) == nil)
-        #expect(machine.origins[a]?.idle == [1, 2, 3])
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(11.5), preferredLoop: 1) == nil)
+        #expect(machine.origins[a]?.idle.map(\.id) == [1, 2, 3])
         #expect(machine.idleCount == 3)
         // The general path then closes it and leases the most recent one.
         #expect(
