@@ -331,6 +331,12 @@ final class Exchange: @unchecked Sendable {
         if let deadline = settings.deadline {
             deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
         }
+        if !expectContinue, !streamsBody, !requestHead.chunked, requestHead.includesBody || inlineBody == nil {
+            // The whole request is the head's buffer (the common case): one write and flush through the pipeline.
+            requestPhase = .complete
+            handler.sink.writeAndFlush(requestHead.bytes)
+            return
+        }
         handler.sink.write(requestHead.bytes)
         if expectContinue {
             requestPhase = .waitingForContinue

@@ -28,4 +28,9 @@ final class RequestBytesSink: ChannelOutboundHandler, RemovableChannelHandler {
     func flush() {
         context?.flush()
     }
+
+    /// Writes `bytes` and flushes, in one pass down the pipeline; call on the event loop.
+    func writeAndFlush(_ bytes: ByteBuffer) {
+        context?.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+    }
 }
