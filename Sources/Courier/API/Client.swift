@@ -103,7 +103,8 @@ public final class Client: Sendable {
     /// connection (always safe); nothing else is retried.
     ///
     /// `execute` and `handler` run in the caller's isolation (`nonisolated(nonsending)`): called from an actor, the
-    /// handler runs on that actor and may use its state; called from a task, they run on the task's executor.
+    /// handler runs on that actor and may use its state; called from nonisolated code, they run where it runs (on
+    /// the task's preferred executor if it has one, else on the global concurrent executor).
     /// Declared so, it does not switch executors where it starts and where its calls return, as a function with
     /// an `isolated` parameter does (with a task executor preference, each switch takes the task's status lock).
     ///

@@ -321,7 +321,9 @@ final class Exchange: @unchecked Sendable {
                 ?? .connectionClosedBeforeResponse(reason: "the pooled connection had already been closed by the server"))
             return
         }
-        let inlineBytes = !expectContinue && !streamsBody ? Int64(inlineBody?.readableBytes ?? 0) : 0
+        // The body (if any) goes out now, with the head or right after it, not later.
+        let bodyNow = !expectContinue && !streamsBody
+        let inlineBytes = bodyNow ? Int64(inlineBody?.readableBytes ?? 0) : 0
         let now = settings.recordsTimings ? NIODeadline.now().uptimeNanoseconds : nil
         shared.withLock {
             $0.wroteAnything = true
@@ -331,7 +333,7 @@ final class Exchange: @unchecked Sendable {
         if let deadline = settings.deadline {
             deadlineTimer = eventLoop.scheduleTask(deadline: deadline.at) { self.fail(.deadlineExceeded(timeout: deadline.timeout)) }
         }
-        if !expectContinue, !streamsBody, !requestHead.chunked, requestHead.includesBody || inlineBody == nil {
+        if bodyNow, !requestHead.chunked, requestHead.includesBody || inlineBody == nil {
             // The whole request is the head's buffer (the common case): one write and flush through the pipeline.
             requestPhase = .complete
             handler.sink.writeAndFlush(requestHead.bytes)

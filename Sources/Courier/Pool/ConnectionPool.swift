@@ -56,15 +56,16 @@ final class ConnectionPool: Sendable {
     private let requestsCounted = Atomic<Int>(0)
     private let retriesCounted = Atomic<Int>(0)
 
+    /// The machine's tag for `loop`: its object identity (the loops of a pool's connections and of its callers are
+    /// alive whenever tags are compared, so two loops never share one).
+    private static func loopTag(_ loop: any EventLoop) -> PoolStateMachine.LoopTag {
+        Int(bitPattern: ObjectIdentifier(loop))
+    }
+
     /// The calling thread's loop when it is one of the group's: a request from a task on one of
     /// ``Client/taskExecutors``. Connections its lease opens are placed there, so that task's requests never
     /// change threads; connections opened from anywhere else (timers, closes, other callers) go to the group's
     /// next loop.
-    /// The machine's tag for `loop`: its object identity (loops live as long as their group, so tags stay unique).
-    static func loopTag(_ loop: any EventLoop) -> PoolStateMachine.LoopTag {
-        Int(bitPattern: ObjectIdentifier(loop))
-    }
-
     private func requestersLoop() -> (any EventLoop)? {
         guard let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(ObjectIdentifier(current))
         else { return nil }

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -11,16 +13,16 @@ import Darwin
 /// value witnesses, about 2k instructions per request (callgrind, W1). This is a plain integer instead. Its
 /// resolution is 1 ns, which is that of the clock on Linux and macOS.
 struct PoolInstant: Comparable, Hashable, Sendable {
-    /// The origin of every `PoolInstant`: `ContinuousClock.now`, and the clock's own reading in nanoseconds taken
-    /// right after it (they differ by the time between the two readings, well under a microsecond).
-    private static let origin = (instant: ContinuousClock.now, nanoseconds: clockNanoseconds())
+    /// The origin of every `PoolInstant`: a `ContinuousClock.now` and the clock's own reading at the same moment.
+    private static let origin = readOrigin()
 
-    /// Nanoseconds on the clock behind `ContinuousClock` (`nanoseconds - origin.nanoseconds` is the time since
-    /// ``origin``).
+    /// Nanoseconds on the clock `ContinuousClock` reads (on the fallback path: since the first reading).
     let nanoseconds: Int64
 
     init(_ instant: ContinuousClock.Instant) {
-        nanoseconds = Self.origin.nanoseconds &+ Self.origin.instant.duration(to: instant).wholeNanoseconds
+        let (sum, overflow) = Self.origin.nanoseconds.addingReportingOverflow(
+            Self.origin.instant.duration(to: instant).wholeNanoseconds)
+        nanoseconds = overflow ? (sum < 0 ? .max : .min) : sum
     }
 
     private init(nanoseconds: Int64) {
@@ -28,20 +30,38 @@ struct PoolInstant: Comparable, Hashable, Sendable {
     }
 
     /// The current instant, read from the clock that `ContinuousClock` reads (`CLOCK_BOOTTIME` on Linux,
-    /// `CLOCK_MONOTONIC_RAW` on Apple platforms). Converting a `ContinuousClock.Instant` costs a 128-bit
-    /// subtraction and division (about 400 instructions with `ContinuousClock.now`); this costs one system clock
-    /// reading (vDSO, no system call).
+    /// `CLOCK_MONOTONIC_RAW` on Apple platforms): one clock reading, without a system call where the clock is
+    /// read from user space (the vDSO on Linux). Converting `ContinuousClock.now` instead costs a 128-bit
+    /// subtraction and division, about 400 instructions.
     static var now: PoolInstant { PoolInstant(nanoseconds: clockNanoseconds()) }
 
-    /// The clock `ContinuousClock` reads, in nanoseconds since its own start (boot).
+    /// Reads `ContinuousClock.now` between two readings of the clock and keeps the midpoint of the pair that lies
+    /// closest together (a thread descheduled between them would otherwise shift every conversion for the
+    /// life of the process). Ten attempts at most; the first pair closer than 2 µs is taken.
+    private static func readOrigin() -> (instant: ContinuousClock.Instant, nanoseconds: Int64) {
+        var best: (instant: ContinuousClock.Instant, nanoseconds: Int64, spread: Int64)? = nil
+        for _ in 0..<10 {
+            let before = clockNanoseconds()
+            let instant = ContinuousClock.now
+            let after = clockNanoseconds()
+            let spread = after &- before
+            if best == nil || spread < best!.spread { best = (instant, before &+ spread / 2, spread) }
+            if spread < 2_000 { break }
+        }
+        return (best!.instant, best!.nanoseconds)
+    }
+
+    /// The clock `ContinuousClock` reads, in nanoseconds since the clock's own start (boot); on other platforms
+    /// `ContinuousClock` itself, counted from the first reading.
     private static func clockNanoseconds() -> Int64 {
+        #if os(Linux) || canImport(Darwin)
         #if os(Linux)
+        let clock = CLOCK_BOOTTIME
+        #else
+        let clock = CLOCK_MONOTONIC_RAW
+        #endif
         var time = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &time)
-        return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
-        #elseif canImport(Darwin)
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC_RAW, &time)
+        clock_gettime(clock, &time)
         return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
         #else
         return fallbackStart.duration(to: ContinuousClock.now).wholeNanoseconds

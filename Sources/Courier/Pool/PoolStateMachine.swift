@@ -108,12 +108,13 @@ struct PoolStateMachine {
         var loop: LoopTag
     }
 
-    /// Which event loop a connection lives on, as the pool numbers them (0 when it does not say).
+    /// Which event loop a connection lives on: an identity the pool gives each loop (its object identity); 0 when
+    /// the pool did not say.
     typealias LoopTag = Int
 
     struct Connection {
         var origin: Origin
-        /// The event loop it lives on (see ``connected(_:now:loop:)``).
+        /// The event loop it lives on, set by ``connected(_:now:loop:)``; 0 until then, or when not given.
         var loop: LoopTag = 0
         var state: ConnectionState
         var served: Int = 0
@@ -252,6 +253,7 @@ struct PoolStateMachine {
     /// The connection taken is, among the `window` most recently idle ones of `origin`, the most recent one on
     /// `preferredLoop`, else the most recently idle one. `nil`, with nothing changed, when that connection
     /// is not idle or has expired (or none is idle): `requestConnection` then decides (it closes expired ones).
+    /// `window` defaults to 8; `preferredLoop` `nil` (the default) prefers no loop.
     mutating func leaseIdleConnection(
         origin: Origin, now: ContinuousClock.Instant, window: Int = 8, preferredLoop: LoopTag? = nil
     ) -> (id: ConnectionID, idleTime: Duration)? {
@@ -371,7 +373,8 @@ struct PoolStateMachine {
 
     // MARK: Connection events
 
-    /// Connection `id` finished opening.
+    /// Connection `id` finished opening, on event loop `loop` (default 0: not said; the loop preference of
+    /// ``leaseIdleConnection(origin:now:window:preferredLoop:)`` then never picks it out).
     mutating func connected(_ id: ConnectionID, now: ContinuousClock.Instant, loop: LoopTag = 0) -> [Action] {
         guard let connection = connections[id], connection.state == .opening else { return [] }
         connections[id]!.loop = loop

@@ -3,9 +3,11 @@ import CourierTestServer
 import Testing
 
 extension Network {
-    /// `Client.execute` is `nonisolated(nonsending)`: it and its handler run in the caller's isolation. A handler
-    /// called from an actor touches the actor's state without `await` (this file would not compile otherwise) and
-    /// runs on the actor's executor (checked at run time).
+    /// `Client.execute` and its handler run in the caller's isolation (`nonisolated(nonsending)`; the `isolation:`
+    /// parameter it had before gave the same guarantee, and these tests hold either declaration to it). A handler
+    /// called from an actor touches the actor's state without `await`, which compiles only while the handler is
+    /// isolated to its caller, and runs on the actor's executor (checked at run time: a failure stops the test
+    /// process, as `preconditionIsolated` has no way to report one).
     @Suite struct ExecuteIsolation {
         actor Recorder {
             let client: Client

@@ -58,7 +58,7 @@ struct PoolHarness {
             } else if roll == 2 {
                 try apply("EMFILE \(id)", machine.outOfDescriptors(id, now: now))
             } else {
-                try apply("connected \(id)", machine.connected(id, now: now, loop: id % 2))
+                try apply("connected \(id)", machine.connected(id, now: now, loop: Self.loop(of: id)))
             }
         case 3, 4:
             guard let (id, _) = holder.randomElement(using: &rng) else { return }
@@ -107,11 +107,19 @@ struct PoolHarness {
     private mutating func requestThroughFastPath(_ id: Int, origin: Origin) throws {
         let preferOdd = rng.next() % 2 == 0
         var reference = machine
+        // The candidate, worked out here from the idle stack: among its 2 most recent entries, the most recent on
+        // loop 1 when preferring it, else the most recent.
+        let stack = machine.origins[origin]?.idle ?? []
+        let window = stack.suffix(2)
+        let candidate = (preferOdd ? window.last { $0.loop == 1 } : nil) ?? window.last
         guard let (leased, idleTime) = machine.leaseIdleConnection(
             origin: origin, now: now, window: 2, preferredLoop: preferOdd ? 1 : nil)
         else {
             try apply("request \(id) \(origin.host) (fast path declined)", machine.requestConnection(id, origin: origin, now: now))
             return
+        }
+        guard leased == candidate?.id else {
+            throw violation("fast path leased \(leased), the candidate was \(String(describing: candidate?.id))")
         }
         let expected = reference.requestConnection(id, origin: origin, now: now, preferring: leased)
         guard expected == [.lease(leased, to: id, reused: true)] else {
@@ -135,7 +143,7 @@ struct PoolHarness {
             guard rounds < 10_000 else { throw violation("shutdown never completed") }
             if let id = opening.first {
                 opening.remove(id)
-                try apply("connected \(id)", machine.connected(id, now: now, loop: id % 2))
+                try apply("connected \(id)", machine.connected(id, now: now, loop: Self.loop(of: id)))
             } else if let (id, _) = holder.first {
                 holder[id] = nil
                 try apply("released \(id)", machine.released(id, reusable: true, now: now))
@@ -199,6 +207,9 @@ struct PoolHarness {
         try checkInvariants()
     }
 
+    /// The loop connection `id` opens on: odd ids on loop 1, even ones on loop 0.
+    static func loop(of id: Int) -> Int { id % 2 }
+
     private func checkInvariants() throws {
         guard machine.slotsHeld == grantedToPool else {
             throw violation("pool holds \(machine.slotsHeld) slots, the budget granted \(grantedToPool)")
@@ -213,6 +224,16 @@ struct PoolHarness {
                 let openingCount = machine.connections.values.filter { $0.origin == origin && $0.state == .opening }.count
                 guard state.opening == openingCount else { throw violation("\(origin) opening \(state.opening) vs \(openingCount)") }
                 guard state.idle.isEmpty || state.waiters.isEmpty else { throw violation("idle connection beside a waiter") }
+                // The idle stack holds exactly the origin's idle connections, once each, with the loop each opened on.
+                let idleIDs = machine.connections.filter { entry in
+                    if case .idle = entry.value.state { entry.value.origin == origin } else { false }
+                }.keys
+                guard Set(state.idle.map(\.id)) == Set(idleIDs), state.idle.count == idleIDs.count else {
+                    throw violation("\(origin) idle stack \(state.idle.map(\.id)), idle connections \(idleIDs.sorted())")
+                }
+                for entry in state.idle where entry.loop != Self.loop(of: entry.id) || machine.connections[entry.id]?.loop != entry.loop {
+                    throw violation("idle connection \(entry.id) on loop \(entry.loop), opened on \(Self.loop(of: entry.id))")
+                }
             }
         }
         let idle = machine.connections.values.filter { if case .idle = $0.state { true } else { false } }.count

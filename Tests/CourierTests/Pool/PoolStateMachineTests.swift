@@ -82,11 +82,50 @@ import Testing
         #expect(machine.leasedCount == 3)
     }
 
+    /// Connections 1–4 idle in that order, 1 and 2 on loop 1, 3 and 4 on loop 2.
+    func fourIdleOnTwoLoops() -> Machine {
+        var machine = Machine(maxConnectionsPerHost: 4, idleTimeout: .seconds(10))
+        for request in 1...4 {
+            _ = granting(&machine, machine.requestConnection(request, origin: a, now: t0))
+            _ = machine.connected(request, now: t0, loop: request <= 2 ? 1 : 2)
+        }
+        for id in 1...4 { _ = machine.released(id, reusable: true, now: t0 + .seconds(Double(id))) }
+        return machine
+    }
+
+    @Test func theFastPathTakesTheMostRecentlyIdleConnectionOnThePreferredLoop() {
+        var machine = fourIdleOnTwoLoops()
+        #expect(machine.origins[a]?.idle == [
+            .init(id: 1, loop: 1), .init(id: 2, loop: 1), .init(id: 3, loop: 2), .init(id: 4, loop: 2),
+        ])
+        // Loop 1 holds 1 and 2: the more recently idle one, 2, is taken; then 1.
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), preferredLoop: 1)?.id == 2)
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), preferredLoop: 1)?.id == 1)
+        // None is left on loop 1: the most recently idle one overall.
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), preferredLoop: 1)?.id == 4)
+        // A loop no connection lives on prefers nothing.
+        #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(5), preferredLoop: 9)?.id == 3)
+        // Released again, each connection goes back on the idle stack with its own loop.
+        _ = machine.released(1, reusable: true, now: t0 + .seconds(6))
+        _ = machine.released(4, reusable: true, now: t0 + .seconds(7))
+        #expect(machine.origins[a]?.idle == [.init(id: 1, loop: 1), .init(id: 4, loop: 2)])
+    }
+
+    @Test func aConnectionThatGoesIdleWhenItOpensKeepsItsLoop() {
+        var machine = Machine(maxConnectionsPerHost: 2, idleTimeout: .seconds(10))
+        _ = granting(&machine, machine.requestConnection(1, origin: a, now: t0))
+        // The request gives up while its connection opens: the connection goes idle as soon as it is open.
+        _ = machine.cancel(1, reason: .cancelled)
+        #expect(machine.connected(1, now: t0, loop: 7) == [])
+        #expect(machine.origins[a]?.idle == [.init(id: 1, loop: 7)])
+        #expect(machine.connections[1]?.loop == 7)
+    }
+
     @Test func theFastPathDeclinesAnExpiredCandidateAndChangesNothing() {
         var machine = threeIdle()
         // At t0 + 11.5 s connection 1 has passed its 10 s idle timeout; it is the preferred candidate.
         #expect(machine.leaseIdleConnection(origin: a, now: t0 + .seconds(11.5), preferredLoop: 1) == nil)
-        #expect(machine.origins[a]?.idle.map(\.id) == [1, 2, 3])
+        #expect(machine.origins[a]?.idle == [.init(id: 1, loop: 1), .init(id: 2, loop: 2), .init(id: 3, loop: 3)])
         #expect(machine.idleCount == 3)
         // The general path then closes it and leases the most recent one.
         #expect(
