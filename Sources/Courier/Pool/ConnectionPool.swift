@@ -45,7 +45,7 @@ final class ConnectionPool: Sendable {
     private let state: Mutex<State>
     private let group: EventLoopGroup
     /// The group's loops, to recognise a caller running on one of them.
-    private let loops: Set<ObjectIdentifier>
+    private let loops: Set<PoolStateMachine.LoopTag>
     private let dialer: Dialer
     private let logger: Logger
     private let budget: ConnectionBudget
@@ -67,7 +67,7 @@ final class ConnectionPool: Sendable {
     /// change threads; connections opened from anywhere else (timers, closes, other callers) go to the group's
     /// next loop.
     private func requestersLoop() -> (any EventLoop)? {
-        guard let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(ObjectIdentifier(current))
+        guard let current = MultiThreadedEventLoopGroup.currentEventLoop, loops.contains(Self.loopTag(current))
         else { return nil }
         return current
     }
@@ -82,7 +82,7 @@ final class ConnectionPool: Sendable {
                     exhaustionTimeout: configuration.pool.descriptorExhaustionTimeout
                 )))
         self.group = group
-        self.loops = Set(group.makeIterator().map { ObjectIdentifier($0) })
+        self.loops = Set(group.makeIterator().map(Self.loopTag))
         self.dialer = Dialer(configuration: configuration)
         self.logger = configuration.logger
         self.acquireTimeout = configuration.pool.connectionAcquireTimeout
