@@ -52,6 +52,9 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
     case responseHeadTooLarge(limit: Int)
     /// The response body exceeded `maxBodyBytes` (`limit`, in bytes) given to `Client.send`.
     case bodyTooLarge(limit: Int)
+    /// A ``Response``'s body was read after the ``Client/execute(_:_:)`` scope it was handed to had ended and
+    /// its connection had been released; read the body inside the closure.
+    case bodyReadAfterScope
     /// The request body yielded a different number of bytes (`actual`) than its declared length (`expected`);
     /// for a file this means it changed while being sent. `actual` is a lower bound when the body was too long.
     case bodyLengthMismatch(expected: Int64, actual: Int64)
@@ -129,13 +132,15 @@ public enum CourierError: Error, Sendable, Equatable, CustomStringConvertible {
             return "malformed response: the response header section exceeds the limit of \(limit) bytes"
         case .bodyTooLarge(let limit):
             return "response body too large: more than \(limit) bytes"
+        case .bodyReadAfterScope:
+            return "the response body was read after its execute scope had ended; read it inside the closure"
         case .bodyLengthMismatch(let expected, let actual):
             if actual > expected {
                 return "request body length mismatch: declared \(expected) bytes but the source has more "
-                    + "(at least \(actual)); did the file change while it was being sent?"
+                    + "(at least \(actual)); if it is a file, did it change while it was being sent?"
             }
             return "request body length mismatch: declared \(expected) bytes but the source ended after "
-                + "\(actual); did the file change while it was being sent?"
+                + "\(actual); if it is a file, did it change while it was being sent?"
         case .responseHeadTimeout(let timeout):
             return "no response head arrived within \(timeout) after the request was sent; the connection was closed"
         case .deadlineExceeded(let timeout):

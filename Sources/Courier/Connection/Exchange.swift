@@ -594,6 +594,10 @@ final class Exchange: @unchecked Sendable {
 
     private func consumerFinishedOnLoop() {
         guard !finished else { return }
+        // A body kept past its scope (a `Response` is `Sendable` and can escape) must not wait for bytes that
+        // will be drained or never read: its iterator gets what was already buffered, then this error.
+        source?.finish(CourierError.bodyReadAfterScope)
+        source = nil
         guard responsePhase == .receivingBody else {
             // The scope cannot end before the head arrived unless the exchange failed.
             closeQuietly()
@@ -609,7 +613,6 @@ final class Exchange: @unchecked Sendable {
         }
         draining = true
         readsPaused = false
-        source?.finish()
         drainTimer = eventLoop.scheduleTask(in: settings.drainTimeout) { self.closeQuietly() }
         handler?.readIfPending()
     }
