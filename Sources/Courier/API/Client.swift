@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -10,7 +9,8 @@ import Synchronization
 ///
 /// Responses are handled inside a scope (``execute(_:_:)``): when the scope ends the connection is
 /// returned to the pool or closed, whether or not the body was read, so connections cannot leak through the API.
-/// Call ``shutdown()`` when done; a client dropped without it closes its connections and logs an error.
+/// Call ``shutdown(gracePeriod:)`` when done; a client dropped without it closes its connections in the background
+/// and logs a warning to ``Configuration/logger``.
 public final class Client: Sendable {
     /// The settings this client was created with.
     public let configuration: Configuration
@@ -153,7 +153,7 @@ public final class Client: Sendable {
             }
             defer { if stream == nil { body.source?.close() } }
             let framing = try RequestValidator.framing(
-                fields: request.headerFields, hasBody: request.body != nil, declaredLength: body.declaredLength)
+                method: request.method, fields: request.headerFields, hasBody: request.body != nil, declaredLength: body.declaredLength)
             var declaredLength = body.declaredLength
             var contentLength: Int64? = nil
             if case .length(let length) = framing {
@@ -320,7 +320,9 @@ public final class Client: Sendable {
     /// Sends `request` and returns the response with its whole body.
     ///
     /// - Parameter maxBodyBytes: The largest body accepted, in bytes; a longer one fails with
-    ///   ``CourierError/bodyTooLarge(limit:)`` and its connection is closed.
+    ///   ``CourierError/bodyTooLarge(limit:)`` (at once when its `Content-Length` says so). Its connection is then
+    ///   treated like any body left unread: drained for reuse when the rest is within
+    ///   ``Configuration/Limits/maxDrainBytes``, closed otherwise.
     public func send(_ request: Request, maxBodyBytes: Int) async throws -> BufferedResponse {
         try await execute(request) { response in
             BufferedResponse(head: response.head, body: try await response.body.collect(upTo: maxBodyBytes))

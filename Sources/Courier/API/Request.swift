@@ -5,10 +5,11 @@ import HTTPTypes
 ///
 /// Courier adds `Host`, the body framing header (`Content-Length` or `Transfer-Encoding: chunked`) and, for a
 /// URL with user information, `Authorization: Basic …`. The description never shows user information.
-public struct Request: Sendable, CustomStringConvertible {
+public struct Request: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The method, default `GET`.
     public var method: HTTPRequest.Method
-    /// The absolute `http://` URL. User information in it becomes Basic authorization and is never logged.
+    /// The absolute `http://` or `https://` URL. User information in it becomes Basic authorization and is never
+    /// logged or shown in descriptions.
     public var url: URL
     /// Header fields sent as given. `HTTPFields` turns CR, LF and NUL in values into spaces; use
     /// ``Request/init(method:url:headers:body:closeConnection:)`` to have such values rejected instead.
@@ -87,18 +88,49 @@ public struct Request: Sendable, CustomStringConvertible {
     }
 
     /// `url` with any user information of its authority replaced by `***` (`http://***@host/path`), safe to show
-    /// in messages and logs; works on text that does not parse as a URL too. Text without `://` is returned as is.
+    /// in messages and logs.
+    ///
+    /// A URL that parses with a host loses exactly its user information. Text that does not (a password with an
+    /// unencoded `/`, `?` or `#`, or a URL typed without `http://`) loses everything after `://` (or from its
+    /// start) up to its last `@`: a path or query with an `@` in such text is hidden too, a password never shows.
     public static func redactedURL(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
-        return String(url[..<schemeEnd.upperBound]) + "***@" + rest[rest.index(after: at)...]
+        if var components = URLComponents(string: url), components.host.map({ !$0.isEmpty }) == true {
+            guard components.percentEncodedUser != nil || components.percentEncodedPassword != nil else { return url }
+            components.percentEncodedUser = nil
+            components.percentEncodedPassword = nil
+            if let shown = components.string, let schemeEnd = shown.range(of: "://") {
+                return String(shown[..<schemeEnd.upperBound]) + "***@" + shown[schemeEnd.upperBound...]
+            }
+        }
+        let start = url.range(of: "://")?.upperBound ?? url.startIndex
+        guard let at = url[start...].lastIndex(of: "@") else { return url }
+        return String(url[..<start]) + "***@" + url[url.index(after: at)...]
     }
 
+    /// The method and the URL without its user information, such as `GET http://***@host/path`.
     public var description: String {
         let shown = (try? RequestTarget.parse(url).redactedURL) ?? RequestTarget.redact(url.absoluteString)
         return "\(method.rawValue) \(shown)"
+    }
+
+    /// The same as ``description``: user information never shows.
+    public var debugDescription: String { description }
+
+    /// What `dump` and debuggers show: the URL without user information, and `***` for the values of
+    /// `Authorization` and `Proxy-Authorization` fields.
+    public var customMirror: Mirror {
+        let fields = headerFields.map { field -> String in
+            let secret = field.name == .authorization || field.name == .proxyAuthorization
+            return "\(field.name): \(secret ? "***" : field.value)"
+        }
+        return Mirror(
+            self,
+            children: [
+                "method": method.rawValue, "url": String(description.dropFirst(method.rawValue.utf8.count + 1)),
+                "headerFields": fields, "body": body as Any, "closeConnection": closeConnection,
+                "timeout": timeout as Any, "retryPolicy": retryPolicy,
+            ],
+            displayStyle: .struct)
     }
 }
 

@@ -5,7 +5,7 @@ import HTTPTypes
 ///
 /// Immutable and shared by reference: the client keeps the last one parsed, and every request to the same URL
 /// uses it (copying a struct of six strings retained and released each of them, twice per request).
-final class RequestTarget: Sendable {
+final class RequestTarget: Sendable, CustomReflectable {
     /// The pool key.
     let origin: Origin
     /// The origin-form request target: percent-encoded path (at least `/`) and query.
@@ -30,14 +30,17 @@ final class RequestTarget: Sendable {
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true) else {
             throw .invalidURL(url: redact(url.absoluteString), reason: "it could not be parsed")
         }
-        var safe = components
-        safe.user = nil
-        safe.password = nil
-        let redacted = safe.string ?? "(unprintable URL)"
+        // Text that does not parse as scheme and host (`user:pw@host/` typed without `http://`) is redacted up
+        // to its last `@`, so a rejected URL never shows a password in its error.
+        let redacted = Request.redactedURL(url.absoluteString)
         guard let scheme = components.scheme?.lowercased() else {
             throw .invalidURL(url: redacted, reason: "it has no scheme (expected http:// or https://)")
         }
         guard scheme == "http" || scheme == "https" else {
+            // Without `://`, what parsed as a scheme may be a user name (`user:pw@host/` typed without `http://`).
+            guard url.absoluteString.contains("://") else {
+                throw .invalidURL(url: redacted, reason: "it does not start with http:// or https://")
+            }
             throw .invalidURL(url: redacted, reason: "the scheme '\(scheme)' is not supported (expected http or https)")
         }
         guard var host = components.percentEncodedHost, !host.isEmpty else {
@@ -72,6 +75,16 @@ final class RequestTarget: Sendable {
             basicAuthorization: authorization,
             redactedURL: redacted
         )
+    }
+
+    /// What `dump` shows: the authorization is `***`.
+    var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "origin": origin, "pathAndQuery": pathAndQuery, "hostHeader": hostHeader,
+                "basicAuthorization": basicAuthorization == nil ? "nil" : "***", "redactedURL": redactedURL,
+            ])
     }
 
     /// Removes user information from a URL string that could not be parsed into components.

@@ -40,7 +40,15 @@ enum RequestValidator {
 
     /// Decides the body framing and rejects caller-set `Content-Length` / `Transfer-Encoding` that contradict
     /// the body. `declaredLength` is the body's own length (`nil` when unknown); `hasBody` is false for no body.
-    static func framing(fields: HTTPFields, hasBody: Bool, declaredLength: Int64?) throws(CourierError) -> BodyFraming {
+    ///
+    /// A TRACE request may not carry a body (RFC 9110 §9.3.8); it is sent without framing fields, so a body would
+    /// reach the server as the start of another request. It is rejected.
+    static func framing(
+        method: HTTPRequest.Method, fields: HTTPFields, hasBody: Bool, declaredLength: Int64?
+    ) throws(CourierError) -> BodyFraming {
+        if hasBody, method.rawValue.utf8.count == 5, method == .trace {
+            throw .invalidRequest(field: "body", reason: "a TRACE request cannot carry a body (RFC 9110 section 9.3.8)")
+        }
         let lengths = fields[values: .contentLength]
         let encodings = fields[values: .transferEncoding]
         var callerLength: Int64? = nil

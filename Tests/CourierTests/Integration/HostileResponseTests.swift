@@ -8,7 +8,7 @@ import Testing
 extension Network {
     /// Done-when 6, first half: malformed and hostile responses fail one request and close its connection; the
     /// process and the client keep working. Invalid requests never leave the process.
-    @Suite struct HostileResponses {
+    @Suite(.timeLimit(.minutes(2))) struct HostileResponses {
         static let malformed: [(name: String, raw: String, check: @Sendable (CourierError) -> Bool)] = [
             ("garbage status line", "HTTP/1.1 OK maybe\r\n\r\n", { if case .malformedResponse = $0 { true } else { false } }),
             ("not HTTP at all", "SSH-2.0-OpenSSH_9.2\r\n", { if case .malformedResponse = $0 { true } else { false } }),
@@ -73,8 +73,18 @@ extension Network {
                 _ = try await client.send(try Fixture.get(server.url("/")), maxBodyBytes: 16)
             }
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            try await Self.expectTheClientStillWorks(client)
             await client.shutdown()
             try await server.shutdown()
+        }
+
+        /// Another request on the same client, to a well-behaved server, succeeds.
+        static func expectTheClientStillWorks(_ client: Client) async throws {
+            let good = try await TestServer.start()
+            let response = try await client.send(try Fixture.post(good.url("/upload"), .string("still here")), maxBodyBytes: 16)
+            #expect(response.status == .ok)
+            #expect(good.requests.map(\.bodyLength) == [10])
+            try await good.shutdown()
         }
 
         @Test func aResetMidBodyFailsTheRequest() async throws {
@@ -92,6 +102,7 @@ extension Network {
                 }
             }
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
+            try await Self.expectTheClientStillWorks(client)
             await client.shutdown()
             try await server.shutdown()
         }
@@ -100,26 +111,29 @@ extension Network {
             let server = try await TestServer.start()
             let client = Fixture.client()
             let url = server.url("/")
-            let invalid: [() throws -> Request] = [
-                { try Request(method: "POST", url: url, headers: [("X-Note", "a\r\nX-Injected: yes")], body: .string("x")) },
-                { try Request(method: "POST", url: url, headers: [("X-Note", "a\u{0}b")]) },
-                { try Request(method: "GET\r\nX", url: url) },
-                { try Request(method: "GET", url: url, headers: [("Bad Header", "x")]) },
-                { try Request(method: "POST", url: url, headers: [("Content-Length", "3")], body: .string("four")) },
-                { try Request(method: "POST", url: url, headers: [("Content-Length", "3"), ("Transfer-Encoding", "chunked")], body: .string("abc")) },
-                { try Request(method: "POST", url: url, headers: [("Transfer-Encoding", "gzip")], body: .string("abc")) },
-                { try Request(method: "GET", url: url, headers: [("Content-Length", "10")]) },
-                { try Request(method: "GET", url: "ftp://127.0.0.1:\(server.port)/") },
-                { try Request(method: "GET", url: "http://:\(server.port)/") },
+            // Each case with the field its error must name ("URL" for an unusable URL).
+            let invalid: [(String, () throws -> Request)] = [
+                ("header 'X-Note'", { try Request(method: "POST", url: url, headers: [("X-Note", "a\r\nX-Injected: yes")], body: .string("x")) }),
+                ("header 'X-Note'", { try Request(method: "POST", url: url, headers: [("X-Note", "a\u{0}b")]) }),
+                ("method", { try Request(method: "GET\r\nX", url: url) }),
+                ("header 'Bad Header'", { try Request(method: "GET", url: url, headers: [("Bad Header", "x")]) }),
+                ("Content-Length", { try Request(method: "POST", url: url, headers: [("Content-Length", "3")], body: .string("four")) }),
+                ("Transfer-Encoding", { try Request(method: "POST", url: url, headers: [("Content-Length", "3"), ("Transfer-Encoding", "chunked")], body: .string("abc")) }),
+                ("Transfer-Encoding", { try Request(method: "POST", url: url, headers: [("Transfer-Encoding", "gzip")], body: .string("abc")) }),
+                ("Content-Length", { try Request(method: "GET", url: url, headers: [("Content-Length", "10")]) }),
+                ("body", { try Request(method: "TRACE", url: url, body: .string("GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")) }),
+                ("URL", { try Request(method: "GET", url: "ftp://127.0.0.1:\(server.port)/") }),
+                ("URL", { try Request(method: "GET", url: "http://:\(server.port)/") }),
             ]
-            for (index, make) in invalid.enumerated() {
+            for (index, (expected, make)) in invalid.enumerated() {
                 do {
                     let request = try make()
                     _ = try await client.send(request, maxBodyBytes: 16)
                     Issue.record("invalid request \(index) was sent")
                 } catch let error as CourierError {
                     switch error {
-                    case .invalidRequest, .invalidURL: break
+                    case .invalidRequest(let field, _): #expect(field == expected, "request \(index): \(error)")
+                    case .invalidURL: #expect(expected == "URL", "request \(index): \(error)")
                     default: Issue.record("request \(index): unexpected \(error)")
                     }
                 }

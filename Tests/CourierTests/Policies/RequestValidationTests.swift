@@ -15,7 +15,16 @@ import Testing
 
     @Test func invalidMethodsAndHeaderNamesAreRejected() {
         for method in ["", "GE T", "GET\r\n", "PO(ST"] {
-            #expect(throws: CourierError.self) { _ = try Request(method: method, url: "http://127.0.0.1/") }
+            do {
+                _ = try Request(method: method, url: "http://127.0.0.1/")
+                Issue.record("method '\(method)' was accepted")
+            } catch {
+                guard case .invalidRequest(let field, _) = error else {
+                    Issue.record("unexpected \(error)")
+                    continue
+                }
+                #expect(field == "method")
+            }
         }
         for name in ["", "Bad Name", "X:Y", "Näme", "X\r\n"] {
             do {
@@ -33,16 +42,29 @@ import Testing
 
     @Test func framingMatchesTheBody() throws {
         let empty = HTTPFields()
-        #expect(try RequestValidator.framing(fields: empty, hasBody: false, declaredLength: nil) == .none)
-        #expect(try RequestValidator.framing(fields: empty, hasBody: true, declaredLength: 10) == .length(10))
-        #expect(try RequestValidator.framing(fields: empty, hasBody: true, declaredLength: nil) == .chunked)
+        #expect(try RequestValidator.framing(method: .post, fields: empty, hasBody: false, declaredLength: nil) == .none)
+        #expect(try RequestValidator.framing(method: .post, fields: empty, hasBody: true, declaredLength: 10) == .length(10))
+        #expect(try RequestValidator.framing(method: .post, fields: empty, hasBody: true, declaredLength: nil) == .chunked)
         let length10: HTTPFields = [.contentLength: "10"]
-        #expect(try RequestValidator.framing(fields: length10, hasBody: true, declaredLength: 10) == .length(10))
-        #expect(try RequestValidator.framing(fields: length10, hasBody: true, declaredLength: nil) == .length(10))
+        #expect(try RequestValidator.framing(method: .post, fields: length10, hasBody: true, declaredLength: 10) == .length(10))
+        #expect(try RequestValidator.framing(method: .post, fields: length10, hasBody: true, declaredLength: nil) == .length(10))
         let chunked: HTTPFields = [.transferEncoding: "chunked"]
-        #expect(try RequestValidator.framing(fields: chunked, hasBody: true, declaredLength: 10) == .chunked)
+        #expect(try RequestValidator.framing(method: .post, fields: chunked, hasBody: true, declaredLength: 10) == .chunked)
         let zero: HTTPFields = [.contentLength: "0"]
-        #expect(try RequestValidator.framing(fields: zero, hasBody: false, declaredLength: nil) == .length(0))
+        #expect(try RequestValidator.framing(method: .post, fields: zero, hasBody: false, declaredLength: nil) == .length(0))
+    }
+
+    @Test func aTraceRequestMayNotCarryABody() throws {
+        for (hasBody, length) in [(true, Int64(0)), (true, 12), (true, nil)] as [(Bool, Int64?)] {
+            #expect(throws: CourierError.invalidRequest(
+                field: "body", reason: "a TRACE request cannot carry a body (RFC 9110 section 9.3.8)")) {
+                _ = try RequestValidator.framing(method: .trace, fields: [:], hasBody: hasBody, declaredLength: length)
+            }
+        }
+        #expect(try RequestValidator.framing(method: .trace, fields: [:], hasBody: false, declaredLength: nil) == .none)
+        // Another method with the same length is not mistaken for TRACE.
+        let patch = HTTPRequest.Method("PATCH")!
+        #expect(try RequestValidator.framing(method: patch, fields: [:], hasBody: true, declaredLength: 12) == .length(12))
     }
 
     @Test func contradictoryFramingHeadersAreRejected() {
@@ -58,7 +80,7 @@ import Testing
         ]
         for (fields, hasBody, length, field) in cases {
             do {
-                _ = try RequestValidator.framing(fields: fields, hasBody: hasBody, declaredLength: length)
+                _ = try RequestValidator.framing(method: .post, fields: fields, hasBody: hasBody, declaredLength: length)
                 Issue.record("\(fields) was accepted")
             } catch {
                 guard case .invalidRequest(let named, _) = error else {
@@ -110,5 +132,65 @@ import Testing
         #expect(RequestTarget.redact("http://u:p@h/x@y") == "http://***@h/x@y")
         let request = try Request(method: "GET", url: "http://user:hunter2@127.0.0.1:1/")
         #expect(!request.description.contains("hunter2"))
+    }
+
+    @Test func redactionHidesPasswordsThatDoNotParseAsUserInformation() {
+        let cases: [(String, String)] = [
+            ("http://u:hunter2@h/p?q=a@b", "http://***@h/p?q=a@b"),
+            ("http://h/p?mail=a@b.example", "http://h/p?mail=a@b.example"),
+            ("https://[::1]:8443/x", "https://[::1]:8443/x"),
+            // Typed without a scheme: `user` would be taken for one.
+            ("user:hunter2@127.0.0.1:8080/", "***@127.0.0.1:8080/"),
+            // Unencoded `/`, `?`, `#` and `@` in the password: the URL does not parse with that user.
+            ("http://u:hun/ter2@h/x", "http://***@h/x"),
+            ("http://u:hun?ter2@h/x", "http://***@h/x"),
+            ("http://u:hun#ter2@h/x", "http://***@h/x"),
+            ("http://u:hun@ter2@h/x", "http://***@h/x"),
+            ("not a url", "not a url"),
+        ]
+        for (text, shown) in cases {
+            #expect(Request.redactedURL(text) == shown, "\(text)")
+        }
+    }
+
+    @Test func aRequestNeverShowsItsCredentialsHoweverItIsPrinted() throws {
+        func rendered(_ value: Any) -> [String] {
+            var dumped = ""
+            dump(value, to: &dumped)
+            return [String(describing: value), String(reflecting: value), "\(value)", dumped]
+        }
+        var requests: [Request] = []
+        let texts = [
+            "http://us3r:hunter2@127.0.0.1:1/p", "us3r:hunter2@127.0.0.1:8080/", "http://us3r:hun/ter2@127.0.0.1/",
+            "gopher://us3r:hunter2@127.0.0.1/", "http://us3r:hun ter2@127.0.0.1/",
+        ]
+        for text in texts {
+            do {
+                requests.append(try Request(method: "POST", url: text, body: .string("x")))
+            } catch {
+                // Not a URL at all: the error shows none of it either.
+                #expect(!error.description.contains("ter2") && !error.description.contains("us3r"), "\(error)")
+            }
+        }
+        #expect(requests.count >= 3)
+        requests.append(try Request(method: "GET", url: "http://127.0.0.1/", headers: [("Authorization", "Basic hunter2")]))
+        for request in requests {
+            for text in rendered(request) {
+                #expect(!text.contains("hunter2") && !text.contains("ter2@"), "\(text)")
+                #expect(!text.contains("us3r"), "\(text)")
+            }
+            // An invalid URL's error does not show them either.
+            do {
+                _ = try RequestTarget.parse(request.url)
+            } catch {
+                #expect(!error.description.contains("hunter2") && !error.description.contains("us3r"), "\(error)")
+            }
+        }
+        #expect(rendered(requests[0])[3].contains("http://***@127.0.0.1:1/p"))
+        let target = try RequestTarget.parse(requests[0].url)
+        var dumped = ""
+        dump(target, to: &dumped)
+        #expect(target.basicAuthorization != nil)
+        #expect(!dumped.contains(target.basicAuthorization!.dropFirst(6)), "\(dumped)")
     }
 }
