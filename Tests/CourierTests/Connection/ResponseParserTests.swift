@@ -76,6 +76,10 @@ import Testing
               events: ["head 200 1 OK|Content-Length=500", "end", "head 200 1 OK|Content-Length=1", "body x", "end"], heads: [true, false]),
         Valid(name: "204 and 304 have no body", input: "HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n",
               events: ["head 204 1 No Content|Content-Length=9", "end", "head 304 1 Not Modified|", "end"]),
+        // A 304 carries the Content-Length of the representation it validates (RFC 9110 §8.6), never a body.
+        Valid(name: "304 with the validated Content-Length has no body",
+              input: "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\nETag: \"a\"\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\ny",
+              events: ["head 304 1 Not Modified|Content-Length=1234;ETag=\"a\"", "end", "head 200 1 OK|Content-Length=1", "body y", "end"]),
         Valid(name: "interim responses come before the final one", input: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
               events: ["head 100 1 Continue|", "head 103 1 Early Hints|Link=</a>", "head 200 1 OK|Content-Length=2", "body ok", "end"]),
         Valid(name: "bare LF line endings", input: "HTTP/1.1 200 OK\nContent-Length: 2\n\nok", events: ["head 200 1 OK|Content-Length=2", "body ok", "end"]),
@@ -220,6 +224,7 @@ import Testing
         #expect(try framing(head: true, 200, "Content-Length: 100\r\n") == .noBody)
         #expect(try framing(204, "Content-Length: 5\r\n") == .noBody)
         #expect(try framing(304) == .noBody)
+        #expect(try framing(304, "Content-Length: 1234\r\n") == .noBody)
         #expect(try framing(103) == .noBody)
         #expect(try framing(200, "Transfer-Encoding: chunked\r\n") == .chunked)
         #expect(try framing(200, "Transfer-Encoding: gzip, Chunked\r\n") == .chunked)

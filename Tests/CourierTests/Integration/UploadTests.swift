@@ -7,18 +7,19 @@ import Testing
 
 extension Network {
     /// Done-when 6 (uploads) and 7: early answers, length mismatches, stalls, 100-continue, memory.
-    @Suite struct Uploads {
-        @Test func anEarly413StopsAHundredMebibyteUploadAtOnce() async throws {
+    @Suite(.timeLimit(.minutes(2))) struct Uploads {
+        @Test(arguments: [413, 401, 400])
+        func anEarlyAnswerStopsAHundredMebibyteUploadAtOnce(code: Int) async throws {
             var behavior = TestServerBehavior()
-            behavior.answerEarlyStatus = 413
+            behavior.answerEarlyStatus = code
             let server = try await TestServer.start(behavior: behavior)
             let client = Fixture.client()
             let file = try Fixture.sparseFile(size: 100 << 20)
             let started = ContinuousClock.now
             let status = try await client.execute(try Fixture.post(server.url("/upload"), .file(file))) { $0.status }
             let elapsed = ContinuousClock.now - started
-            print("early 413: request ended after \(elapsed)")
-            #expect(status == .contentTooLarge)
+            print("early \(code): request ended after \(elapsed)")
+            #expect(status.code == code)
             #expect(elapsed < .seconds(1))
             #expect(await Fixture.eventually { SocketCensus.clientSockets(toPort: server.port) == 0 })
             #expect(await Fixture.eventually { server.requests.count == 1 })
@@ -86,6 +87,9 @@ extension Network {
             // request on another connection: wait for all three, then look at each.
             #expect(await Fixture.eventually { server.requests.count == 3 })
             #expect(server.requests.filter(\.bodyComplete).map(\.bodyLength) == [30])
+            // A stream of declared length goes out with Content-Length, not chunked.
+            #expect(server.requests.filter(\.bodyComplete).map { $0.header("Content-Length") } == ["30"])
+            #expect(server.requests.allSatisfy { $0.header("Transfer-Encoding") == nil })
             #expect(server.requests.filter { !$0.bodyComplete }.count == 2)
             await client.shutdown()
             try await server.shutdown()
@@ -197,6 +201,9 @@ extension Network {
             #expect(server.requests.count == 1)
             #expect(server.requests.first?.bodyLength == 1 << 30)
             #expect(server.requests.first?.sha256 == expected)
+            // A file's length is known: it is sent with Content-Length, not chunked.
+            #expect(server.requests.first?.header("Content-Length") == "\(1 << 30)")
+            #expect(server.requests.first?.header("Transfer-Encoding") == nil)
             try await server.shutdown()
         }
     }

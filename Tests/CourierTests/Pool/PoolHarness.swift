@@ -27,6 +27,9 @@ struct PoolHarness {
     var shutDown = false
     var retryTimerPending = false
     var log: [String] = []
+    /// Each request's origin, and per origin the requests not answered at once, in the order they asked.
+    var requestOrigin: [Int: Origin] = [:]
+    var waiting: [Origin: [Int]] = [:]
 
     init(seed: UInt64) {
         self.seed = seed
@@ -44,11 +47,13 @@ struct PoolHarness {
             nextRequest += 1
             pending.insert(id)
             let origin = origins[Int(rng.next() % UInt64(origins.count))]
+            requestOrigin[id] = origin
             if rng.next() % 2 == 0 {
                 try apply("request \(id) \(origin.host)", machine.requestConnection(id, origin: origin, now: now))
             } else {
                 try requestThroughFastPath(id, origin: origin)
             }
+            if pending.contains(id) { waiting[origin, default: []].append(id) }
         case 2:
             guard let id = opening.randomElement(using: &rng) else { return }
             opening.remove(id)
@@ -182,8 +187,16 @@ struct PoolHarness {
                 guard holder[id] == nil else { throw violation("connection \(id) leased to two requests") }
                 guard pending.remove(request) != nil else { throw violation("request \(request) answered twice") }
                 holder[id] = request
+                // First in, first out: a connection goes to the origin's longest-waiting request.
+                if let origin = requestOrigin[request], let queue = waiting[origin], !queue.isEmpty {
+                    guard queue.first == request else {
+                        throw violation("leased \(id) to request \(request) while \(queue.first!) waited longer (queue \(queue))")
+                    }
+                    waiting[origin]?.removeFirst()
+                }
             case .fail(let request, _):
                 guard pending.remove(request) != nil else { throw violation("request \(request) answered twice") }
+                if let origin = requestOrigin[request] { waiting[origin]?.removeAll { $0 == request } }
             case .close(let id):
                 holder[id] = nil
                 opening.remove(id)
