@@ -110,14 +110,19 @@ public enum BenchRunner {
         var usage = rusage()
         #if canImport(Glibc)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let maxRSSKiB = Int(usage.ru_maxrss)
+        #elseif canImport(Darwin)
+        getrusage(RUSAGE_SELF, &usage)
+        let maxRSSKiB = Int(usage.ru_maxrss) / 1024  // bytes on Apple platforms
         #else
         getrusage(RUSAGE_SELF, &usage)
+        let maxRSSKiB = Int(usage.ru_maxrss)
         #endif
         return Result(
             requests: requests, errors: errors.withLockedValue { $0 }, seconds: seconds,
             rps: Double(requests) / max(seconds, 1e-9),
             cpuUser: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
             cpuSys: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
-            maxRSSKB: Int(usage.ru_maxrss), peakFDs: peaks.descriptors, connectionsOpened: opened)
+            maxRSSKB: maxRSSKiB, peakFDs: peaks.descriptors, connectionsOpened: opened)
     }
 }

@@ -18,6 +18,7 @@ public struct PoolSnapshot: Sendable {
 
         /// Unique within the client, in opening order.
         public var id: Int
+        /// What it is doing now.
         public var state: State
         /// Local address and port, once connected (for example `127.0.0.1:51234`).
         public var localAddress: String?
@@ -35,11 +36,15 @@ public struct PoolSnapshot: Sendable {
 
     /// The connections and waiting requests of one origin.
     public struct OriginEntry: Sendable {
+        /// The scheme, host and port (and tunnelling proxy, if any) these connections go to.
         public var origin: Origin
-        /// Connections in each state.
+        /// Connections being established.
         public var connecting: Int
+        /// Connections in the pool, ready for a request.
         public var idle: Int
+        /// Connections carrying a request.
         public var leased: Int
+        /// Connections being closed; they still count against the limits.
         public var closing: Int
         /// Requests waiting for a connection.
         public var waiting: Int

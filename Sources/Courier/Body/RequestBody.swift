@@ -48,7 +48,8 @@ public struct RequestBody: Sendable {
     /// A body produced by an async sequence of buffers.
     ///
     /// - Parameters:
-    ///   - sequence: Iterated once per attempt. Empty buffers are skipped.
+    ///   - sequence: Iterated once per request: a retry on another connection sends it again only when no buffer
+    ///     of it had been taken yet, so a sequence is never replayed. Empty buffers are skipped.
     ///   - length: The total length in bytes, sent as `Content-Length`; `nil` (default) sends chunked. If the
     ///     sequence yields a different number of bytes, the request fails with
     ///     ``CourierError/bodyLengthMismatch(expected:actual:)``.
