@@ -95,21 +95,24 @@ extension Network {
             try await server.shutdown()
         }
 
-        @Test func requestsWaitingForAConnectionGetItInTheOrderTheyAsked() async throws {
+        @Test(.timeLimit(.minutes(1)))
+        func requestsWaitingForAConnectionGetItInTheOrderTheyAsked() async throws {
             var behavior = TestServerBehavior()
             behavior.responseDelayMilliseconds = 300
             let server = try await TestServer.start(behavior: behavior)
             let client = Fixture.client(perHost: 1)
             let waiting = { client.snapshot().origins.first?.waiting ?? 0 }
-            var tasks: [Task<Void, any Error>] = []
-            tasks.append(Task { _ = try await client.send(try Fixture.get(server.url("/first")), maxBodyBytes: 64) })
-            #expect(await Fixture.eventually { server.acceptedConnections == 1 })
-            // Each waiter joins the queue only after the one before it is in it.
-            for index in 0..<6 {
-                tasks.append(Task { _ = try await client.send(try Fixture.get(server.url("/waiter/\(index)")), maxBodyBytes: 64) })
-                #expect(await Fixture.eventually { waiting() == index + 1 })
+            // Child tasks, so that the time limit cancels them if the queue never serves them.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await client.send(try Fixture.get(server.url("/first")), maxBodyBytes: 64) }
+                #expect(await Fixture.eventually { server.acceptedConnections == 1 })
+                // Each waiter joins the queue only after the one before it is in it.
+                for index in 0..<6 {
+                    group.addTask { _ = try await client.send(try Fixture.get(server.url("/waiter/\(index)")), maxBodyBytes: 64) }
+                    #expect(await Fixture.eventually { waiting() == index + 1 })
+                }
+                try await group.waitForAll()
             }
-            for task in tasks { try await task.value }
             #expect(server.requests.map(\.uri) == ["/first"] + (0..<6).map { "/waiter/\($0)" })
             #expect(server.acceptedConnections == 1)
             await client.shutdown()
