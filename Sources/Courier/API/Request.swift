@@ -108,9 +108,11 @@ public struct Request: Sendable, CustomStringConvertible, CustomDebugStringConve
     }
 
     /// The method and the URL without its user information, such as `GET http://***@host/path`.
-    public var description: String {
-        let shown = (try? RequestTarget.parse(url).redactedURL) ?? RequestTarget.redact(url.absoluteString)
-        return "\(method.rawValue) \(shown)"
+    public var description: String { "\(method.rawValue) \(shownURL)" }
+
+    /// The URL without its user information.
+    private var shownURL: String {
+        (try? RequestTarget.parse(url).redactedURL) ?? Request.redactedURL(url.absoluteString)
     }
 
     /// The same as ``description``: user information never shows.
@@ -126,7 +128,7 @@ public struct Request: Sendable, CustomStringConvertible, CustomDebugStringConve
         return Mirror(
             self,
             children: [
-                "method": method.rawValue, "url": String(description.dropFirst(method.rawValue.utf8.count + 1)),
+                "method": method.rawValue, "url": shownURL,
                 "headerFields": fields, "body": body as Any, "closeConnection": closeConnection,
                 "timeout": timeout as Any, "retryPolicy": retryPolicy,
             ],

@@ -87,7 +87,7 @@ final class RequestTarget: Sendable, CustomReflectable {
             ])
     }
 
-    /// Removes user information from a URL string that could not be parsed into components.
+    /// Removes user information from URL text, as ``Request/redactedURL(_:)`` does.
     static func redact(_ string: String) -> String {
         Request.redactedURL(string)
     }
